@@ -1,0 +1,135 @@
+# usher — plain GNU Makefile.
+#
+#   make                 the static and shared libraries in $(BUILD)/
+#   make check           every test: unit tests, the same under ASan+UBSan,
+#                        symbol/install/README checks, examples under valgrind
+#   make install         PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR
+#   make uninstall
+#   make clean
+#
+# Missing Debian packages are installed by .ci/deps (as root) or named.
+
+PREFIX ?= /usr/local
+EXEC_PREFIX ?= $(PREFIX)
+LIBDIR ?= $(EXEC_PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR ?=
+
+BUILD ?= build
+CFLAGS ?= -O2 -g
+VALGRIND ?= valgrind
+
+VERSION := $(shell sed -n 's/^\#define USHER_VERSION_STRING "\(.*\)"/\1/p' include/usher.h)
+MAJOR := $(firstword $(subst ., ,$(VERSION)))
+SONAME := libusher.so.$(MAJOR)
+SHARED := $(BUILD)/libusher.so.$(VERSION)
+STATIC := $(BUILD)/libusher.a
+
+# Evaluated when used, after .ci/deps has run: a fresh machine has no .pc yet.
+XXH_CFLAGS = $(shell pkg-config --cflags libxxhash)
+XXH_LIBS = $(shell pkg-config --libs libxxhash)
+CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
+
+WARN := -std=c11 -Wall -Wextra -Werror -Wpedantic -Wshadow -Wstrict-prototypes
+LIB_CFLAGS = $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -Iinclude $(XXH_CFLAGS)
+TEST_CFLAGS = $(WARN) $(CFLAGS) -Iinclude -Ilib $(XXH_CFLAGS) $(CMOCKA_CFLAGS)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+EXAMPLE_SRC := $(sort $(wildcard examples/*.c))
+
+LIB_OBJ := $(LIB_SRC:lib/%.c=$(BUILD)/obj/%.o)
+SAN_OBJ := $(LIB_SRC:lib/%.c=$(BUILD)/san/obj/%.o)
+TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+SAN_TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/san/tests/%)
+EXAMPLES := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
+
+.PHONY: all lib check tests install uninstall clean deps-lib deps-check
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+
+all: lib
+lib: $(STATIC) $(SHARED) $(BUILD)/libusher.so
+
+deps-lib:
+	@sh .ci/deps lib
+deps-check:
+	@sh .ci/deps check
+
+# Rebuild everything when the compiler or flags change (e.g. CC=clang).
+$(BUILD)/flags: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CC) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS)' > $@
+.PHONY: FORCE
+
+$(BUILD)/obj/%.o: lib/%.c $(BUILD)/flags | deps-lib
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) -MMD -MP -c $< -o $@
+
+$(STATIC): $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(SHARED): $(LIB_OBJ)
+	$(CC) $(CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs -o $@ $^ $(XXH_LIBS)
+
+$(BUILD)/libusher.so: $(SHARED)
+	ln -sf $(notdir $(SHARED)) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $@
+
+# Unit tests link the static library, so they can reach internal modules.
+$(BUILD)/tests/%: tests/%.c tests/*.h $(STATIC) | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $< -o $@ $(STATIC) $(CMOCKA_LIBS) $(XXH_LIBS)
+
+# The same suite and library built with AddressSanitizer + UBSan.
+$(BUILD)/san/obj/%.o: lib/%.c $(BUILD)/flags | deps-lib
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O1 -g $(SAN_FLAGS) -Iinclude $(XXH_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/san/tests/%: tests/%.c tests/*.h $(SAN_OBJ) | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O1 -g $(SAN_FLAGS) -Iinclude -Ilib $(XXH_CFLAGS) $(CMOCKA_CFLAGS) $< -o $@ \
+		$(SAN_OBJ) $(CMOCKA_LIBS) $(XXH_LIBS)
+
+$(BUILD)/examples/%: examples/%.c $(STATIC) | deps-lib
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) -Iinclude $< -o $@ $(STATIC) $(XXH_LIBS) -lm
+
+tests: $(TESTS) $(SAN_TESTS) $(EXAMPLES) lib
+
+check: deps-check
+	@$(MAKE) --no-print-directory tests
+	@CC='$(CC)' BUILD='$(BUILD)' VALGRIND='$(VALGRIND)' sh tests/run.sh \
+		$(TESTS) $(SAN_TESTS) $(EXAMPLES)
+
+$(BUILD)/usher.pc: pkgconfig/usher.pc.in include/usher.h
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# The .pc depends on the install paths, so it is regenerated at each install.
+install: lib
+	@rm -f $(BUILD)/usher.pc
+	@$(MAKE) --no-print-directory $(BUILD)/usher.pc PREFIX='$(PREFIX)' LIBDIR='$(LIBDIR)' \
+		INCLUDEDIR='$(INCLUDEDIR)'
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 include/usher.h $(DESTDIR)$(INCLUDEDIR)/usher.h
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libusher.a
+	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/$(notdir $(SHARED))
+	ln -sf $(notdir $(SHARED)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libusher.so
+	install -m 644 $(BUILD)/usher.pc $(DESTDIR)$(PKGCONFIGDIR)/usher.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/usher.h $(DESTDIR)$(LIBDIR)/libusher.a \
+	      $(DESTDIR)$(LIBDIR)/libusher.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	      $(DESTDIR)$(LIBDIR)/libusher.so $(DESTDIR)$(PKGCONFIGDIR)/usher.pc
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(LIB_OBJ:.o=.d) $(SAN_OBJ:.o=.d)

@@ -1,0 +1,188 @@
+/* Engine lifecycle, clock, event queue and delivery. */
+#include "engine.h"
+
+#include <string.h>
+
+USHER_API void usher_config_init(usher_config *config)
+{
+    if (!config)
+        return;
+    memset(config, 0, sizeof *config);
+    config->struct_size = sizeof *config;
+}
+
+/* True if no byte of the host's config beyond what this library knows is set:
+ * a nonzero one would ask for a feature this library does not have. */
+static bool unknown_tail_is_zero(const usher_config *config)
+{
+    const unsigned char *bytes = (const unsigned char *)config;
+    for (size_t i = sizeof(usher_config); i < config->struct_size; i++)
+        if (bytes[i])
+            return false;
+    return true;
+}
+
+/* Copies the host's config (of any version) into *out, or USHER_EINVAL. */
+static usher_status read_config(const usher_config *config, usher_config *out)
+{
+    usher_config_init(out);
+    if (!config)
+        return USHER_OK;
+    if (config->struct_size < sizeof(usher_config) || !unknown_tail_is_zero(config))
+        return USHER_EINVAL;
+    memcpy(out, config, sizeof *out);
+    if (out->reserved != 0 || out->start_ms > USHER_TIME_MAX)
+        return USHER_EINVAL;
+    const usher_allocator *a = out->allocator;
+    if (a && (!a->malloc_fn || !a->realloc_fn || !a->free_fn))
+        return USHER_EINVAL;
+    return USHER_OK;
+}
+
+USHER_API usher_status usher_engine_new(const usher_config *config, usher_engine **out)
+{
+    usher_config cfg;
+    if (!out)
+        return USHER_EINVAL;
+    usher_status st = read_config(config, &cfg);
+    if (st != USHER_OK)
+        return st;
+    const us_alloc *alloc = cfg.allocator ? cfg.allocator : &us_alloc_default;
+    usher_engine *e = us_malloc(alloc, sizeof *e);
+    if (!e)
+        return USHER_ENOMEM;
+    memset(e, 0, sizeof *e);
+    e->alloc = *alloc;
+    e->seed = cfg.seed;
+    us_wheel_init(&e->wheel, &e->alloc, cfg.start_ms);
+    /* The id hash gets its own derivation of the seed, so that the seed of
+     * other random choices is not exposed through the table layout. */
+    us_idmap_init(&e->host_timers, &e->alloc, cfg.seed ^ UINT64_C(0x9e3779b97f4a7c15));
+    *out = e;
+    return USHER_OK;
+}
+
+static void destroy(usher_engine *e)
+{
+    us_idmap_free(&e->host_timers);
+    us_wheel_free(&e->wheel);
+    us_free(&e->alloc, e->pending);
+    us_alloc alloc = e->alloc;
+    us_free(&alloc, e);
+}
+
+USHER_API void usher_engine_free(usher_engine *e)
+{
+    if (!e)
+        return;
+    if (e->delivering) {
+        e->closing = true; /* the outermost call destroys it */
+        return;
+    }
+    destroy(e);
+}
+
+USHER_API usher_status usher_set_event_handler(usher_engine *e, usher_event_fn fn, void *user)
+{
+    if (!e)
+        return USHER_EINVAL;
+    if (e->closing)
+        return USHER_ECLOSED;
+    e->on_event = fn;
+    e->on_event_user = user;
+    return USHER_OK;
+}
+
+usher_status us_events_reserve(usher_engine *e, size_t extra)
+{
+    if (e->pending_head > 0 && e->pending_head + e->pending_count + extra > e->pending_capacity) {
+        memmove(e->pending, e->pending + e->pending_head, e->pending_count * sizeof *e->pending);
+        e->pending_head = 0;
+    }
+    void *items = e->pending;
+    usher_status st = us_grow_array(&e->alloc, &items, &e->pending_capacity,
+                                    e->pending_head + e->pending_count + extra, sizeof *e->pending);
+    e->pending = items;
+    return st;
+}
+
+void us_events_push(usher_engine *e, const usher_event *event)
+{
+    usher_event *slot = &e->pending[e->pending_head + e->pending_count++];
+    *slot = *event;
+    slot->struct_size = sizeof *slot;
+    slot->seq = ++e->last_seq;
+}
+
+usher_status us_finish(usher_engine *e, usher_status status)
+{
+    if (e->delivering)
+        return status; /* a nested call: the outer delivery loop takes its events */
+    e->delivering = true;
+    while (e->pending_count > 0 && !e->closing) {
+        /* A copy: the callback may queue events and so move the queue. */
+        usher_event event = e->pending[e->pending_head++];
+        e->pending_count--;
+        if (e->on_event)
+            e->on_event(e->on_event_user, &event);
+    }
+    e->pending_head = 0;
+    e->pending_count = 0;
+    e->delivering = false;
+    if (e->closing)
+        destroy(e);
+    return status;
+}
+
+static void expire(usher_engine *e, uint32_t timer)
+{
+    switch ((enum us_timer_tag)us_wheel_tag(&e->wheel, timer)) {
+    case US_TIMER_HOST:
+        us_expire_host_timer(e, timer);
+        break;
+    }
+}
+
+/* Fires every timer due at or before now, in order. */
+static usher_status run_due(usher_engine *e, uint64_t now)
+{
+    for (;;) {
+        uint32_t timer = us_wheel_next_due(&e->wheel, now);
+        if (timer == US_TIMER_NONE)
+            return USHER_OK;
+        usher_status st = us_events_reserve(e, US_MAX_EVENTS_PER_EXPIRY);
+        if (st != USHER_OK)
+            return st; /* the timer stays due; the next call resumes here */
+        expire(e, timer);
+    }
+}
+
+USHER_API usher_status usher_advance(usher_engine *e, uint64_t now_ms)
+{
+    if (!e || now_ms > USHER_TIME_MAX)
+        return USHER_EINVAL;
+    if (e->closing)
+        return USHER_ECLOSED;
+    return us_finish(e, run_due(e, now_ms));
+}
+
+USHER_API usher_status usher_now(const usher_engine *e, uint64_t *now_ms)
+{
+    if (!e || !now_ms)
+        return USHER_EINVAL;
+    if (e->closing)
+        return USHER_ECLOSED;
+    *now_ms = us_wheel_now(&e->wheel);
+    return USHER_OK;
+}
+
+USHER_API usher_status usher_next_deadline(usher_engine *e, uint64_t *deadline_ms)
+{
+    if (!e || !deadline_ms)
+        return USHER_EINVAL;
+    if (e->closing)
+        return USHER_ECLOSED;
+    uint64_t next = us_wheel_next_deadline(&e->wheel);
+    *deadline_ms = next == UINT64_MAX ? USHER_TIME_NEVER : next;
+    return USHER_OK;
+}

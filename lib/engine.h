@@ -1,0 +1,57 @@
+/* The engine object and the services its modules share: event queueing,
+ * delivery at the end of the outermost call, and the timer tags. */
+#ifndef USHER_ENGINE_H
+#define USHER_ENGINE_H
+
+#include <stdbool.h>
+
+#include "alloc.h"
+#include "idmap.h"
+#include "usher.h"
+#include "wheel.h"
+
+/* What a wheel timer belongs to; the wheel carries it as the timer's tag. */
+enum us_timer_tag {
+    US_TIMER_HOST = 1 /* data: the host timer id */
+};
+
+/* The most events one timer expiry can queue (reserved before it runs). */
+#define US_MAX_EVENTS_PER_EXPIRY 8
+
+struct usher_engine {
+    us_alloc alloc;
+    uint64_t seed;
+    us_wheel wheel; /* every deadline of the engine; its clock is the engine's */
+
+    /* Events waiting for delivery: pending[head .. head + count). */
+    usher_event *pending;
+    size_t pending_capacity;
+    size_t pending_head;
+    size_t pending_count;
+    uint64_t last_seq;
+
+    usher_event_fn on_event;
+    void *on_event_user;
+    bool delivering; /* inside the delivery loop: calls are nested */
+    bool closing;    /* freed from a callback: destroyed when delivery ends */
+
+    us_idmap host_timers; /* host timer id -> wheel timer */
+};
+
+/* Makes room for `extra` more events, so queueing them cannot fail. */
+usher_status us_events_reserve(usher_engine *e, size_t extra);
+
+/* Queues an event (room must be reserved). Fills struct_size and seq. */
+void us_events_push(usher_engine *e, const usher_event *event);
+
+/*
+ * Every mutating API function returns through this: when it is the
+ * outermost call, delivers the queued events (those that callbacks raise
+ * included) and frees the engine if a callback asked to. Returns status.
+ */
+usher_status us_finish(usher_engine *e, usher_status status);
+
+/* Processes one expired wheel timer by its tag (room for events reserved). */
+void us_expire_host_timer(usher_engine *e, uint32_t timer);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * A map from 64-bit host ids to 32-bit internal slots: open addressing with
+ * linear probing and backward-shift deletion, keys hashed with XXH3 and a
+ * per-map seed so that hostile ids cannot pile up in one probe run.
+ */
+#ifndef USHER_IDMAP_H
+#define USHER_IDMAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "alloc.h"
+
+typedef struct us_idmap_slot {
+    uint64_t key;
+    uint32_t value;
+    uint32_t used; /* 0: empty */
+} us_idmap_slot;
+
+typedef struct us_idmap {
+    const us_alloc *alloc;
+    us_idmap_slot *slots; /* NULL until the first insert */
+    uint32_t mask;        /* capacity - 1; capacity is a power of two */
+    uint32_t count;
+    uint64_t seed;
+    uint64_t probes; /* slots inspected since init: for tests and benches */
+} us_idmap;
+
+/* Empty map; allocates nothing. */
+void us_idmap_init(us_idmap *m, const us_alloc *alloc, uint64_t seed);
+void us_idmap_free(us_idmap *m);
+
+/* Makes room so that `extra` more inserts cannot fail for memory. */
+usher_status us_idmap_reserve(us_idmap *m, uint32_t extra);
+
+/* USHER_OK, USHER_EEXIST (map unchanged), USHER_ENOMEM (map unchanged). */
+usher_status us_idmap_insert(us_idmap *m, uint64_t key, uint32_t value);
+
+bool us_idmap_find(const us_idmap *m, uint64_t key, uint32_t *value);
+
+/* Replaces the value of an existing key; false if the key is absent. */
+bool us_idmap_update(us_idmap *m, uint64_t key, uint32_t value);
+
+/* Removes key; stores its value in *value if not NULL. False if absent.
+ * Never fails: shrinking the table is skipped when memory is short. */
+bool us_idmap_erase(us_idmap *m, uint64_t key, uint32_t *value);
+
+static inline uint32_t us_idmap_count(const us_idmap *m) { return m->count; }
+
+#endif
