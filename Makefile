@@ -17,7 +17,8 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR ?=
 
 BUILD ?= build
-CFLAGS ?= -O2 -g
+# DWARF 4: valgrind 3.19 (Debian 12) cannot read the DWARF 5 that clang emits.
+CFLAGS ?= -O2 -g -gdwarf-4
 VALGRIND ?= valgrind
 
 VERSION := $(shell sed -n 's/^\#define USHER_VERSION_STRING "\(.*\)"/\1/p' include/usher.h)
@@ -88,11 +89,11 @@ $(BUILD)/tests/%: tests/%.c tests/*.h $(STATIC) | deps-check
 # The same suite and library built with AddressSanitizer + UBSan.
 $(BUILD)/san/obj/%.o: lib/%.c $(BUILD)/flags | deps-lib
 	@mkdir -p $(@D)
-	$(CC) $(WARN) -O1 -g $(SAN_FLAGS) -Iinclude $(XXH_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(WARN) -O1 -g -gdwarf-4 $(SAN_FLAGS) -Iinclude $(XXH_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/san/tests/%: tests/%.c tests/*.h $(SAN_OBJ) | deps-check
 	@mkdir -p $(@D)
-	$(CC) $(WARN) -O1 -g $(SAN_FLAGS) -Iinclude -Ilib $(XXH_CFLAGS) $(CMOCKA_CFLAGS) $< -o $@ \
+	$(CC) $(WARN) -O1 -g -gdwarf-4 $(SAN_FLAGS) -Iinclude -Ilib $(XXH_CFLAGS) $(CMOCKA_CFLAGS) $< -o $@ \
 		$(SAN_OBJ) $(CMOCKA_LIBS) $(XXH_LIBS)
 
 $(BUILD)/examples/%: examples/%.c $(STATIC) | deps-lib
