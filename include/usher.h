@@ -186,7 +186,28 @@ USHER_API void usher_config_init(usher_config *config);
 enum usher_event_type {
     /* A host timer (usher_timer_set) reached its due time.
      * timer_id: the timer's id; time_ms: its due time. */
-    USHER_EVENT_TIMER = 1
+    USHER_EVENT_TIMER = 1,
+    /* An agent's presence state changed, by a host call or by the engine
+     * (idle timeout). agent_id; value: the new enum usher_agent_state;
+     * reason: the away reason (USHER_AWAY_IDLE when the engine set the
+     * agent away for idleness), 0 unless away. */
+    USHER_EVENT_AGENT_STATE = 2,
+    /* A ticket an agent holds is handed back to the host because the agent
+     * logged out or was removed. ticket_id, agent_id; value: the channel;
+     * reason: an enum usher_return_reason value. After a logout the
+     * capacity stays reserved until the host releases the ticket; after a
+     * removal it is already released. */
+    USHER_EVENT_WORK_RETURNED = 3,
+    /* A wrap-up ended: the capacity it held is free again. agent_id;
+     * ticket_id: the ticket whose release started it; value: the channel;
+     * time_ms: when it ended. */
+    USHER_EVENT_WRAPUP_ENDED = 4,
+    /* An agent reached a load cap and takes no new work until value (a
+     * time in ms). agent_id; reason: an enum usher_load_cap value. */
+    USHER_EVENT_LOAD_CAP_REACHED = 5,
+    /* A load cap cleared: the agent may take work again as far as that cap
+     * is concerned. agent_id; reason: an enum usher_load_cap value. */
+    USHER_EVENT_LOAD_CAP_CLEARED = 6
 };
 
 /*
@@ -350,6 +371,513 @@ USHER_API usher_status usher_timer_cancel(usher_engine *engine, uint64_t timer_i
  */
 USHER_API usher_status usher_timer_due(const usher_engine *engine, uint64_t timer_id,
                                        uint64_t *due_ms);
+
+/* ------------------------------------------------------------------------
+ * Output structures
+ *
+ * Functions that fill a structure (usher_agent_get, ...) read its
+ * struct_size first: the host sets it to sizeof the structure it compiled
+ * against (the *_init functions do). The library fills that many bytes at
+ * most, so a host built against an older, smaller version keeps working.
+ * A struct_size smaller than the first version of the structure is
+ * USHER_EINVAL.
+ * ------------------------------------------------------------------------ */
+
+/* ------------------------------------------------------------------------
+ * Skills
+ *
+ * A skill is a name interned to a small id (0, 1, 2, ... in the order of
+ * first interning). Names are compared byte for byte (case matters). Skills
+ * are never removed; they cost a few dozen bytes each.
+ * ------------------------------------------------------------------------ */
+
+/* The longest skill name in bytes, not counting the terminating NUL. */
+#define USHER_SKILL_NAME_MAX 63
+/* The most skills an engine holds; skill ids are below this. */
+#define USHER_MAX_SKILLS 65535u
+/* Proficiency levels run from USHER_LEVEL_MIN to USHER_LEVEL_MAX. */
+#define USHER_LEVEL_MIN 1
+#define USHER_LEVEL_MAX 10
+
+/*
+ * Stores in *skill_id the id of the skill called `name`, creating it if it
+ * does not exist yet. name: a NUL-terminated string of 1 to
+ * USHER_SKILL_NAME_MAX bytes, copied by the engine.
+ *
+ * Returns USHER_OK; USHER_EINVAL if a pointer is NULL or the name is empty
+ * or too long; USHER_ELIMIT if USHER_MAX_SKILLS skills exist; USHER_ENOMEM;
+ * USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_skill_intern(usher_engine *engine, const char *name,
+                                          uint32_t *skill_id);
+
+/*
+ * Stores in *skill_id the id of the existing skill called `name`.
+ * Returns USHER_OK; USHER_EINVAL if a pointer is NULL; USHER_ENOTFOUND if
+ * no skill has that name (an empty or too long name included);
+ * USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_skill_find(const usher_engine *engine, const char *name,
+                                        uint32_t *skill_id);
+
+/*
+ * Copies the name of skill skill_id, NUL-terminated, into buf of `size`
+ * bytes (USHER_SKILL_NAME_MAX + 1 is always enough).
+ * Returns USHER_OK; USHER_EINVAL if a pointer is NULL or buf is too small
+ * (buf is then untouched); USHER_ENOTFOUND if no skill has that id;
+ * USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_skill_name(const usher_engine *engine, uint32_t skill_id, char *buf,
+                                        size_t size);
+
+/*
+ * Stores the number of skills in *count; their ids are 0 .. *count - 1.
+ * Returns USHER_OK; USHER_EINVAL if a pointer is NULL; USHER_ECLOSED.
+ * Callback: yes.
+ */
+USHER_API usher_status usher_skill_count(const usher_engine *engine, uint32_t *count);
+
+/* ------------------------------------------------------------------------
+ * Channels
+ *
+ * A channel is a kind of work (voice, chat, e-mail, ...) with its own cost
+ * in capacity units, an optional per-agent concurrency limit and a wrap-up
+ * time. The host numbers its channels 0 .. USHER_MAX_CHANNELS - 1.
+ * ------------------------------------------------------------------------ */
+
+#define USHER_MAX_CHANNELS 16u
+/* The largest capacity of an agent and the largest cost of a channel. */
+#define USHER_MAX_CAPACITY 10000u
+/* The largest per-agent limit of a channel. */
+#define USHER_MAX_CHANNEL_LIMIT 10000u
+/* The longest wrap-up: one day. */
+#define USHER_MAX_WRAPUP_MS 86400000u
+
+enum usher_channel_flag {
+    /* Work on this channel takes the whole agent: an agent with such work
+     * gets nothing else, and an agent with any work (or wrap-up) does not
+     * get this channel's work. A phone call. */
+    USHER_CHANNEL_EXCLUSIVE = 1,
+    /* With USHER_CHANNEL_EXCLUSIVE only: the channel's work may be given to
+     * an agent who holds other work (the call interrupts the chats); the
+     * agent's capacity must still allow its cost. */
+    USHER_CHANNEL_INTERRUPTS = 2,
+    /* The wrap-up of this channel's work blocks the whole agent (no new
+     * work on any channel), not only the capacity of the ticket. */
+    USHER_CHANNEL_WRAPUP_BLOCKS_AGENT = 4
+};
+
+typedef struct usher_channel_def {
+    /* sizeof(usher_channel_def); set by usher_channel_def_init(). */
+    uint32_t struct_size;
+    /* enum usher_channel_flag bits. */
+    uint32_t flags;
+    /* Capacity units one ticket of this channel takes: 1 to
+     * USHER_MAX_CAPACITY. */
+    uint32_t cost;
+    /* Default most tickets of this channel one agent holds at once
+     * (wrap-ups included): 0 for no limit but capacity, else 1 to
+     * USHER_MAX_CHANNEL_LIMIT. An agent may override it. */
+    uint32_t max_per_agent;
+    /* After-contact work after each ticket: 0 to USHER_MAX_WRAPUP_MS. */
+    uint64_t wrapup_ms;
+} usher_channel_def;
+
+/* Fills *def with the defaults: cost 1, no flags, no limit, no wrap-up.
+ * Does nothing if def is NULL. Callback: yes. */
+USHER_API void usher_channel_def_init(usher_channel_def *def);
+
+/*
+ * Defines channel number `channel` (0 .. USHER_MAX_CHANNELS - 1). The
+ * definition is copied.
+ * Returns USHER_OK; USHER_EINVAL if engine or def is NULL, channel is out
+ * of range, def->struct_size is too small, a field is out of range or
+ * USHER_CHANNEL_INTERRUPTS is set without USHER_CHANNEL_EXCLUSIVE (or an
+ * unknown flag is set); USHER_EEXIST if the channel is already defined;
+ * USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_channel_add(usher_engine *engine, uint32_t channel,
+                                         const usher_channel_def *def);
+
+/*
+ * Removes a channel definition. Per-agent limits set for it are forgotten.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL or channel is out of
+ * range; USHER_ENOTFOUND if the channel is not defined; USHER_ESTATE if
+ * the channel is in use (an agent holds work or wrap-up on it, or the
+ * engine routes tickets to it); USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_channel_remove(usher_engine *engine, uint32_t channel);
+
+/*
+ * Copies the definition of a channel into *def (see "Output structures").
+ * Returns USHER_OK; USHER_EINVAL if a pointer is NULL, channel is out of
+ * range or def->struct_size is too small; USHER_ENOTFOUND if the channel is
+ * not defined; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_channel_get(const usher_engine *engine, uint32_t channel,
+                                         usher_channel_def *def);
+
+/* ------------------------------------------------------------------------
+ * Agents
+ *
+ * An agent is a 64-bit host id with a presence state, skills with a
+ * proficiency, a total capacity in units, per-channel limits, and optional
+ * load caps. An agent is *eligible* for a ticket of a channel when it is
+ * available, not at a load cap or cooling down, not blocked by exclusive
+ * work or a blocking wrap-up, and its capacity and the channel limit allow
+ * one more ticket of that channel.
+ *
+ * Capacity follows the work, not the presence: going away or offline never
+ * frees capacity; only the end of the work (usher_capacity_release) or of
+ * its wrap-up does.
+ * ------------------------------------------------------------------------ */
+
+enum usher_agent_state {
+    USHER_AGENT_OFFLINE = 0,
+    USHER_AGENT_AVAILABLE = 1,
+    /* Logged in, taking no new work; carries a reason code. */
+    USHER_AGENT_AWAY = 2
+};
+
+/* Away reasons the engine sets itself. Host-defined reasons are >= 0. */
+enum usher_away_reason {
+    /* No activity reported for the agent's idle timeout. */
+    USHER_AWAY_IDLE = -1
+};
+
+/* Why a ticket was handed back (USHER_EVENT_WORK_RETURNED's reason). */
+enum usher_return_reason {
+    USHER_RETURN_LOGOUT = 1,
+    USHER_RETURN_REMOVED = 2
+};
+
+/* Which load cap (USHER_EVENT_LOAD_CAP_* reason). */
+enum usher_load_cap {
+    /* N assignments in the rolling window (usher_agent_set_load_cap). */
+    USHER_CAP_WINDOW = 1,
+    /* The cool-down after a heavy ticket (usher_agent_set_cooldown). */
+    USHER_CAP_COOLDOWN = 2
+};
+
+/* A per-agent channel limit meaning "the channel's max_per_agent". */
+#define USHER_LIMIT_DEFAULT UINT32_MAX
+
+/*
+ * Adds agent agent_id, offline, with no skills, `capacity` units (1 to
+ * USHER_MAX_CAPACITY) and the channels' default limits.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL or capacity is out of
+ * range; USHER_EEXIST if the agent exists; USHER_ELIMIT if
+ * USHER_MAX_OBJECTS agents exist; USHER_ENOMEM; USHER_ECLOSED.
+ * Callback: yes.
+ */
+USHER_API usher_status usher_agent_add(usher_engine *engine, uint64_t agent_id, uint32_t capacity);
+
+/*
+ * Removes an agent. The tickets it holds are released without wrap-up and
+ * each is reported by a USHER_EVENT_WORK_RETURNED event (reason
+ * USHER_RETURN_REMOVED); its wrap-ups and timers are cancelled without
+ * events.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL; USHER_ENOTFOUND;
+ * USHER_ENOMEM (the events could not be queued; nothing changed);
+ * USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_agent_remove(usher_engine *engine, uint64_t agent_id);
+
+/*
+ * Sets an agent's total capacity (1 to USHER_MAX_CAPACITY), also while it
+ * holds work.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL, capacity is out of
+ * range or below one of the agent's own channel limits; USHER_ENOTFOUND;
+ * USHER_ESTATE if the agent's work in progress uses more than `capacity`;
+ * USHER_ENOMEM; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_agent_set_capacity(usher_engine *engine, uint64_t agent_id,
+                                                uint32_t capacity);
+
+/*
+ * Sets the most tickets of `channel` the agent holds at once (wrap-ups
+ * included): 0 (never this channel) to the agent's capacity, or
+ * USHER_LIMIT_DEFAULT for the channel's max_per_agent.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL, channel is out of range
+ * or limit is above the agent's total capacity; USHER_ENOTFOUND if the
+ * agent or the channel does not exist; USHER_ESTATE if the agent holds
+ * more tickets of the channel than `limit`; USHER_ENOMEM; USHER_ECLOSED.
+ * Callback: yes.
+ */
+USHER_API usher_status usher_agent_set_channel_limit(usher_engine *engine, uint64_t agent_id,
+                                                     uint32_t channel, uint32_t limit);
+
+/* A skill with a proficiency level (or a minimum level, in requirements). */
+typedef struct usher_skill_level {
+    uint32_t skill;
+    uint32_t level;
+} usher_skill_level;
+
+/*
+ * Gives the agent skill `skill` at `level` (USHER_LEVEL_MIN to
+ * USHER_LEVEL_MAX), or changes its level.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL or level is out of
+ * range; USHER_ENOTFOUND if the agent or the skill does not exist;
+ * USHER_ENOMEM; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_agent_set_skill(usher_engine *engine, uint64_t agent_id,
+                                             uint32_t skill, uint32_t level);
+
+/*
+ * Takes skill `skill` from the agent.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL; USHER_ENOTFOUND if the
+ * agent does not exist or does not have the skill; USHER_ENOMEM;
+ * USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_agent_drop_skill(usher_engine *engine, uint64_t agent_id,
+                                              uint32_t skill);
+
+/*
+ * Replaces all the agent's skills with `count` entries of `skills` (count
+ * may be 0 to drop all; skills may then be NULL). The array is copied.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL, skills is NULL with a
+ * nonzero count, a level is out of range or a skill appears twice;
+ * USHER_ENOTFOUND if the agent or one of the skills does not exist;
+ * USHER_ENOMEM; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_agent_set_skills(usher_engine *engine, uint64_t agent_id,
+                                              const usher_skill_level *skills, size_t count);
+
+/*
+ * Copies up to `capacity` of the agent's skills, in increasing skill id,
+ * into `out` and stores the agent's number of skills in *count (which may
+ * be more than capacity: call again with a larger array). out may be NULL
+ * when capacity is 0.
+ * Returns USHER_OK; USHER_EINVAL if engine or count is NULL, or out is
+ * NULL with a nonzero capacity; USHER_ENOTFOUND; USHER_ECLOSED.
+ * Callback: yes.
+ */
+USHER_API usher_status usher_agent_get_skills(const usher_engine *engine, uint64_t agent_id,
+                                              usher_skill_level *out, size_t capacity,
+                                              size_t *count);
+
+/*
+ * Moves an agent to `state`. Legal transitions: offline -> available or
+ * away (log in), available -> away, away -> available, away -> away with
+ * another reason, available or away -> offline (log out). `reason` is the
+ * away reason (>= 0, host-defined) for USHER_AGENT_AWAY and must be 0
+ * otherwise.
+ *
+ * Logging out hands every ticket the agent holds back to the host with a
+ * USHER_EVENT_WORK_RETURNED event (reason USHER_RETURN_LOGOUT); their
+ * capacity stays reserved until the host releases them. Every successful
+ * call queues a USHER_EVENT_AGENT_STATE event.
+ *
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL, state is not an enum
+ * usher_agent_state value or reason is invalid for it; USHER_ENOTFOUND;
+ * USHER_ESTATE if the agent is already in that state (with that reason);
+ * USHER_ENOMEM; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_agent_set_state(usher_engine *engine, uint64_t agent_id,
+                                             int32_t state, int32_t reason);
+
+/*
+ * Caps the agent at max_assignments reservations in any rolling window of
+ * window_ms (e.g. 12 per 3,600,000 ms). When a reservation fills the
+ * window, USHER_EVENT_LOAD_CAP_REACHED (reason USHER_CAP_WINDOW) says until
+ * when; the agent is not eligible until then, when
+ * USHER_EVENT_LOAD_CAP_CLEARED follows. max_assignments 0 turns the cap
+ * off (window_ms must then be 0). The engine keeps the times of the last
+ * max_assignments reservations; changing the cap keeps the most recent
+ * ones that fit.
+ *
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL, max_assignments is
+ * above 100000, window_ms is 0 with a cap or above USHER_TIME_MAX, or is
+ * nonzero without one; USHER_ENOTFOUND; USHER_ENOMEM; USHER_ECLOSED.
+ * Callback: yes.
+ */
+USHER_API usher_status usher_agent_set_load_cap(usher_engine *engine, uint64_t agent_id,
+                                                uint32_t max_assignments, uint64_t window_ms);
+
+/*
+ * Sets the agent's cool-down after a heavy ticket (released with
+ * USHER_RELEASE_HEAVY): it is not eligible for cooldown_ms from that
+ * release (0 turns cool-downs off; a cool-down in progress runs to its
+ * end). Cool-downs are reported by USHER_EVENT_LOAD_CAP_REACHED and
+ * _CLEARED with reason USHER_CAP_COOLDOWN.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL or cooldown_ms is above
+ * USHER_TIME_MAX; USHER_ENOTFOUND; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_agent_set_cooldown(usher_engine *engine, uint64_t agent_id,
+                                                uint64_t cooldown_ms);
+
+/*
+ * Sets the agent's idle timeout: an available agent holding no work and
+ * no wrap-up, with no activity for idle_ms, is set away with reason
+ * USHER_AWAY_IDLE (a USHER_EVENT_AGENT_STATE event). Activity is
+ * usher_agent_activity(), becoming available, and the end of a ticket or
+ * a wrap-up. 0 turns it off.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL or idle_ms is above
+ * USHER_TIME_MAX; USHER_ENOTFOUND; USHER_ENOMEM; USHER_ECLOSED.
+ * Callback: yes.
+ */
+USHER_API usher_status usher_agent_set_idle_timeout(usher_engine *engine, uint64_t agent_id,
+                                                    uint64_t idle_ms);
+
+/*
+ * Reports activity of the agent now (a click, a keystroke the host saw):
+ * restarts its idle timeout.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL; USHER_ENOTFOUND;
+ * USHER_ENOMEM; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_agent_activity(usher_engine *engine, uint64_t agent_id);
+
+enum usher_agent_flag {
+    /* At its rolling-window cap (usher_agent_set_load_cap). */
+    USHER_AGENT_AT_LOAD_CAP = 1,
+    /* Cooling down after a heavy ticket. */
+    USHER_AGENT_COOLING_DOWN = 2,
+    /* In a wrap-up that blocks the whole agent. */
+    USHER_AGENT_WRAPUP_BLOCKED = 4,
+    /* Holds work on an exclusive channel. */
+    USHER_AGENT_EXCLUSIVE = 8
+};
+
+/* An agent's state and counters (usher_agent_get). */
+typedef struct usher_agent_info {
+    /* Set by the host: sizeof(usher_agent_info); see "Output structures". */
+    uint32_t struct_size;
+    /* enum usher_agent_state, and the away reason (0 unless away). */
+    int32_t state;
+    int32_t away_reason;
+    /* enum usher_agent_flag bits. */
+    uint32_t flags;
+    /* Total capacity, and units held by work and wrap-ups. */
+    uint32_t capacity;
+    uint32_t capacity_used;
+    /* Tickets held, and wrap-ups running. */
+    uint32_t work_count;
+    uint32_t wrapup_count;
+    uint32_t skill_count;
+    /* Load cap settings (0 when off). */
+    uint32_t load_cap_max;
+    uint64_t load_cap_window_ms;
+    uint64_t cooldown_ms;
+    uint64_t idle_timeout_ms;
+    /* When the load cap or cool-down in force ends, 0 if none. */
+    uint64_t capped_until_ms;
+    /* Reservations since the agent was added or since the last
+     * usher_agents_new_day(). */
+    uint64_t assignments_today;
+    /* Time from reservation to release of every ticket released so far,
+     * plus the wrap-ups that ended. */
+    uint64_t handled_ms;
+    /* Time logged in (not offline), and the part of it during which the
+     * agent held work or was in wrap-up: occupancy is busy_ms divided by
+     * logged_in_ms. Both counted up to the engine's current time. */
+    uint64_t busy_ms;
+    uint64_t logged_in_ms;
+} usher_agent_info;
+
+/*
+ * Fills *info (see "Output structures") with agent agent_id's state.
+ * Returns USHER_OK; USHER_EINVAL if a pointer is NULL or info->struct_size
+ * is too small; USHER_ENOTFOUND; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_agent_get(const usher_engine *engine, uint64_t agent_id,
+                                       usher_agent_info *info);
+
+/* An agent's use of one channel (usher_agent_get_channel). */
+typedef struct usher_agent_channel_info {
+    /* Set by the host: sizeof(usher_agent_channel_info). */
+    uint32_t struct_size;
+    /* The limit in force: the agent's own or the channel's; UINT32_MAX
+     * when only capacity limits the channel. */
+    uint32_t limit;
+    /* Tickets held, and wrap-ups running, on this channel. */
+    uint32_t active;
+    uint32_t wrapping;
+    /* How many more tickets of this channel capacity, limits, exclusive
+     * work and blocking wrap-ups allow now (state and load caps aside). */
+    uint32_t free;
+    /* 1 if usher_capacity_reserve() on this channel would succeed now. */
+    uint32_t eligible;
+} usher_agent_channel_info;
+
+/*
+ * Fills *info with the agent's use of `channel`.
+ * Returns USHER_OK; USHER_EINVAL if a pointer is NULL, channel is out of
+ * range or info->struct_size is too small; USHER_ENOTFOUND if the agent
+ * or the channel does not exist; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_agent_get_channel(const usher_engine *engine, uint64_t agent_id,
+                                               uint32_t channel, usher_agent_channel_info *info);
+
+/*
+ * Iterates over the agents: set *cursor to 0, then each call stores the
+ * next agent's id in *agent_id and advances *cursor, until it returns
+ * USHER_ENOTFOUND. Every agent that exists throughout the iteration is
+ * seen exactly once; adding or removing agents meanwhile is allowed (those
+ * may or may not be seen). The order is unspecified but deterministic.
+ * Returns USHER_OK; USHER_EINVAL if a pointer is NULL; USHER_ENOTFOUND at
+ * the end; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_agent_next(const usher_engine *engine, uint64_t *cursor,
+                                        uint64_t *agent_id);
+
+/*
+ * Starts a new day for the counters: sets every agent's assignments_today
+ * to 0. usher never reads a calendar for this; the host calls it at the
+ * start of its working day.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL; USHER_ECLOSED.
+ * Callback: yes.
+ */
+USHER_API usher_status usher_agents_new_day(usher_engine *engine);
+
+/* ------------------------------------------------------------------------
+ * Capacity
+ *
+ * A ticket holds capacity at one agent at a time. Reservation checks
+ * eligibility (see "Agents") and never lets an agent exceed its capacity
+ * or a channel limit.
+ * ------------------------------------------------------------------------ */
+
+enum usher_release_flag {
+    /* The ticket was heavy: start the agent's cool-down. */
+    USHER_RELEASE_HEAVY = 1,
+    /* No wrap-up (the ticket was transferred, or the host ends it without
+     * after-contact work). */
+    USHER_RELEASE_NO_WRAPUP = 2
+};
+
+/*
+ * Reserves the capacity of one ticket of `channel` at the agent for
+ * ticket ticket_id, counts an assignment (load cap, assignments_today).
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL or channel is out of
+ * range; USHER_ENOTFOUND if the agent or the channel does not exist;
+ * USHER_EEXIST if the ticket already holds capacity; USHER_ESTATE if the
+ * agent is not available, is at a load cap or cooling down, or exclusive
+ * work or a blocking wrap-up stands in the way; USHER_ELIMIT if the
+ * agent's free capacity or channel limit does not allow the ticket;
+ * USHER_ENOMEM; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_capacity_reserve(usher_engine *engine, uint64_t agent_id,
+                                              uint64_t ticket_id, uint32_t channel);
+
+/*
+ * Ends ticket ticket_id's work: its capacity is freed, or held by the
+ * channel's wrap-up (unless USHER_RELEASE_NO_WRAPUP) until
+ * USHER_EVENT_WRAPUP_ENDED. flags: enum usher_release_flag bits.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL or flags has unknown
+ * bits; USHER_ENOTFOUND if the ticket holds no capacity; USHER_ENOMEM;
+ * USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_capacity_release(usher_engine *engine, uint64_t ticket_id,
+                                              uint32_t flags);
+
+/*
+ * Stores the agent and channel where ticket ticket_id holds capacity.
+ * Either output pointer may be NULL.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL; USHER_ENOTFOUND if the
+ * ticket holds no capacity; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_capacity_holder(const usher_engine *engine, uint64_t ticket_id,
+                                             uint64_t *agent_id, uint32_t *channel);
 
 #ifdef __cplusplus
 }

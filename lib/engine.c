@@ -57,13 +57,20 @@ USHER_API usher_status usher_engine_new(const usher_config *config, usher_engine
     us_wheel_init(&e->wheel, &e->alloc, cfg.start_ms);
     /* The id hash gets its own derivation of the seed, so that the seed of
      * other random choices is not exposed through the table layout. */
-    us_idmap_init(&e->host_timers, &e->alloc, cfg.seed ^ UINT64_C(0x9e3779b97f4a7c15));
+    uint64_t hash_seed = cfg.seed ^ UINT64_C(0x9e3779b97f4a7c15);
+    us_idmap_init(&e->host_timers, &e->alloc, hash_seed);
+    us_skills_init(&e->skills, &e->alloc, hash_seed);
+    us_agents_init(&e->agents, &e->alloc, hash_seed);
+    us_index_init(&e->index, &e->alloc, hash_seed);
     *out = e;
     return USHER_OK;
 }
 
 static void destroy(usher_engine *e)
 {
+    us_index_free(&e->index, &e->alloc);
+    us_agents_free(&e->agents, &e->alloc);
+    us_skills_free(&e->skills);
     us_idmap_free(&e->host_timers);
     us_wheel_free(&e->wheel);
     us_free(&e->alloc, e->pending);
@@ -106,6 +113,26 @@ usher_status us_events_reserve(usher_engine *e, size_t extra)
     return st;
 }
 
+usher_status us_reserve(usher_engine *e, size_t events, uint32_t timers)
+{
+    usher_status st = us_events_reserve(e, events);
+    if (st == USHER_OK)
+        st = us_wheel_reserve(&e->wheel, timers);
+    return st;
+}
+
+usher_status us_copy_out(void *host, const void *ours, size_t size, size_t min_size)
+{
+    uint32_t room;
+    memcpy(&room, host, sizeof room); /* every output struct starts with struct_size */
+    if (room < min_size)
+        return USHER_EINVAL;
+    size_t n = room < size ? room : size;
+    memcpy(host, ours, n);
+    memcpy(host, &room, sizeof room); /* the host's struct_size stays its own */
+    return USHER_OK;
+}
+
 void us_events_push(usher_engine *e, const usher_event *event)
 {
     usher_event *slot = &e->pending[e->pending_head + e->pending_count++];
@@ -140,6 +167,18 @@ static void expire(usher_engine *e, uint32_t timer)
     case US_TIMER_HOST:
         us_expire_host_timer(e, timer);
         break;
+    case US_TIMER_WRAPUP:
+        us_expire_wrapup(e, timer);
+        break;
+    case US_TIMER_LOAD_CAP:
+        us_expire_load_cap(e, timer);
+        break;
+    case US_TIMER_COOLDOWN:
+        us_expire_cooldown(e, timer);
+        break;
+    case US_TIMER_IDLE:
+        us_expire_idle(e, timer);
+        break;
     }
 }
 
@@ -150,7 +189,7 @@ static usher_status run_due(usher_engine *e, uint64_t now)
         uint32_t timer = us_wheel_next_due(&e->wheel, now);
         if (timer == US_TIMER_NONE)
             return USHER_OK;
-        usher_status st = us_events_reserve(e, US_MAX_EVENTS_PER_EXPIRY);
+        usher_status st = us_reserve(e, US_MAX_EVENTS_PER_EXPIRY, US_MAX_TIMERS_PER_EXPIRY);
         if (st != USHER_OK)
             return st; /* the timer stays due; the next call resumes here */
         expire(e, timer);

@@ -5,18 +5,27 @@
 
 #include <stdbool.h>
 
+#include "agents.h"
 #include "alloc.h"
 #include "idmap.h"
+#include "index.h"
+#include "skills.h"
 #include "usher.h"
 #include "wheel.h"
 
 /* What a wheel timer belongs to; the wheel carries it as the timer's tag. */
 enum us_timer_tag {
-    US_TIMER_HOST = 1 /* data: the host timer id */
+    US_TIMER_HOST = 1,     /* data: the host timer id */
+    US_TIMER_WRAPUP = 2,   /* data: the work slot */
+    US_TIMER_LOAD_CAP = 3, /* data: the agent slot */
+    US_TIMER_COOLDOWN = 4, /* data: the agent slot */
+    US_TIMER_IDLE = 5      /* data: the agent slot */
 };
 
-/* The most events one timer expiry can queue (reserved before it runs). */
+/* The most events one timer expiry can queue, and the most timers it can
+ * schedule (both reserved before it runs). */
 #define US_MAX_EVENTS_PER_EXPIRY 8
+#define US_MAX_TIMERS_PER_EXPIRY 2
 
 struct usher_engine {
     us_alloc alloc;
@@ -36,7 +45,36 @@ struct usher_engine {
     bool closing;    /* freed from a callback: destroyed when delivery ends */
 
     us_idmap host_timers; /* host timer id -> wheel timer */
+
+    us_skills skills;
+    us_channel channels[USHER_MAX_CHANNELS];
+    us_agents agents;
+    us_index index;
 };
+
+static inline us_agent *us_agent_at(const usher_engine *e, uint32_t slot)
+{
+    return &e->agents.items[slot];
+}
+
+static inline uint64_t us_now(const usher_engine *e) { return us_wheel_now(&e->wheel); }
+
+/* The common prologue of API functions: USHER_EINVAL / USHER_ECLOSED. */
+#define US_CHECK_ENGINE(e)                                                                         \
+    do {                                                                                           \
+        if (!(e))                                                                                  \
+            return USHER_EINVAL;                                                                   \
+        if ((e)->closing)                                                                          \
+            return USHER_ECLOSED;                                                                  \
+    } while (0)
+
+/* Reserves room for `events` events and `timers` wheel timers. */
+usher_status us_reserve(usher_engine *e, size_t events, uint32_t timers);
+
+/* Copies an output structure of the library's size `size` into the host's
+ * structure whose struct_size says how much room it has (at least
+ * `min_size`, the first version's size). USHER_EINVAL if too small. */
+usher_status us_copy_out(void *host, const void *ours, size_t size, size_t min_size);
 
 /* Makes room for `extra` more events, so queueing them cannot fail. */
 usher_status us_events_reserve(usher_engine *e, size_t extra);

@@ -1,0 +1,177 @@
+/*
+ * The agent-capacity model: channels, agents, the work they hold and their
+ * wrap-ups. Shared by agents.c (agents and their settings), capacity.c
+ * (reservations, wrap-ups, load caps, idle timeouts), channels.c and
+ * index.c (the eligibility index).
+ */
+#ifndef USHER_AGENTS_H
+#define USHER_AGENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "alloc.h"
+#include "idmap.h"
+
+#define US_NONE UINT32_MAX
+/* The per-agent channel limit slot value meaning "the channel's default". */
+#define US_LIMIT_DEFAULT UINT16_MAX
+
+/* A skill with a level: the agent's proficiency or a required minimum. */
+typedef struct us_skill_entry {
+    uint16_t skill;
+    uint8_t level;
+    uint8_t unused;
+} us_skill_entry;
+
+typedef struct us_channel {
+    usher_channel_def def;
+    bool defined;
+    uint32_t in_use; /* work and wrap-ups on this channel, all agents */
+} us_channel;
+
+/* An agent's membership of an eligibility signature whose requirements its
+ * skills meet; heap_pos is its place in the signature's heap of eligible
+ * agents, or US_NONE while it is not eligible for the signature's channel. */
+typedef struct us_membership {
+    uint32_t sig;
+    uint32_t heap_pos;
+} us_membership;
+
+typedef struct us_agent {
+    uint64_t id;
+    bool live;
+    int32_t state;
+    int32_t away_reason;
+    uint32_t next_free; /* free-list link while !live */
+
+    uint32_t capacity;
+    uint32_t used; /* units held by work and wrap-ups */
+    uint32_t active_total, wrapping_total;
+    uint32_t exclusive_active; /* work held on exclusive channels */
+    uint32_t blocking_wrapups; /* wrap-ups that block the whole agent */
+    uint16_t limit[USHER_MAX_CHANNELS]; /* own limits, or US_LIMIT_DEFAULT */
+    uint16_t active[USHER_MAX_CHANNELS];
+    uint16_t wrapping[USHER_MAX_CHANNELS];
+    uint32_t work_head, work_tail; /* its work and wrap-ups, oldest first */
+
+    us_skill_entry *skills; /* sorted by skill id */
+    uint32_t skill_count;
+
+    /* Eligibility: bit c set when the agent may take a ticket of channel c
+     * now; the signatures its skills meet. */
+    uint32_t ready_mask;
+    uint64_t idle_since; /* the index orders agents by it: longest idle first */
+    us_membership *members;
+    size_t member_count, member_capacity;
+
+    /* Rolling-window load cap: the times of the last cap_max reservations,
+     * a ring starting at cap_head. */
+    uint32_t cap_max;
+    uint64_t cap_window;
+    uint64_t *cap_times;
+    uint32_t cap_head, cap_count;
+    bool capped;
+    uint32_t cap_timer;
+
+    uint64_t cooldown_ms;
+    bool cooling;
+    uint32_t cooldown_timer;
+
+    uint64_t idle_timeout;
+    uint64_t last_activity;
+    uint32_t idle_timer;
+
+    uint64_t assignments_today;
+    uint64_t handled_ms, busy_ms, logged_in_ms;
+    uint64_t counted_until; /* busy_ms and logged_in_ms count up to here */
+} us_agent;
+
+/* A ticket's reservation at an agent, then its wrap-up. */
+typedef struct us_work {
+    uint64_t ticket;
+    uint64_t started; /* reservation time, then wrap-up start */
+    uint32_t agent;
+    uint32_t next, prev; /* the agent's list; next is the free list link too */
+    uint32_t timer;      /* the wrap-up timer */
+    uint8_t channel;
+    bool wrapping;
+} us_work;
+
+typedef struct us_agents {
+    us_agent *items; /* by slot; slots never move */
+    size_t slots, capacity;
+    uint32_t free_head;
+    uint32_t live;
+    us_idmap by_id; /* agent id -> slot */
+
+    us_work *works;
+    size_t work_slots, work_capacity;
+    uint32_t work_free;
+    us_idmap by_ticket; /* ticket id -> work slot, while the work is active */
+} us_agents;
+
+void us_agents_init(us_agents *m, const us_alloc *alloc, uint64_t seed);
+void us_agents_free(us_agents *m, const us_alloc *alloc);
+
+/* Finds a live agent: USHER_OK or USHER_ENOTFOUND. */
+usher_status us_agent_find(const usher_engine *e, uint64_t agent_id, uint32_t *slot);
+
+/* Adds the time since counted_until to busy_ms and logged_in_ms: called
+ * before anything that changes whether the agent is logged in or busy. */
+void us_agent_count_time(const usher_engine *e, us_agent *a);
+
+/* How many more tickets of `channel` capacity, limits, exclusive work and
+ * blocking wrap-ups allow (state and load caps aside). */
+uint32_t us_agent_room(const usher_engine *e, const us_agent *a, uint32_t channel);
+
+/* The effective limit of a channel for an agent, UINT32_MAX for none. */
+uint32_t us_agent_limit(const usher_engine *e, const us_agent *a, uint32_t channel);
+
+/* True when state and load caps let the agent take new work. */
+bool us_agent_open_for_work(const us_agent *a);
+
+/* Recomputes the agent's eligibility (index) and idle timer after any
+ * change. Cannot fail: the caller reserved one wheel node. */
+void us_agent_refresh(usher_engine *e, uint32_t slot);
+
+/* Recomputes eligibility only (no timer is touched). */
+void us_agent_refresh_ready(usher_engine *e, uint32_t slot);
+
+/* Moves the agent to a state (validated by the caller): counts time, hands
+ * work back on logout, queues the state event (room for active_total + 1
+ * events and one wheel node reserved). */
+void us_agent_change_state(usher_engine *e, uint32_t slot, int32_t state, int32_t reason);
+
+/* Sets the time the index orders the agent by. */
+void us_agent_set_idle_since(usher_engine *e, uint32_t slot, uint64_t t);
+
+/* Queues an event about an agent at the engine's current time (room
+ * reserved). */
+void us_agent_event(usher_engine *e, int32_t type, const us_agent *a, uint64_t ticket,
+                    int64_t value, int32_t reason);
+
+/* Frees an agent's work and wrap-ups, reporting active tickets with
+ * USHER_EVENT_WORK_RETURNED (reason REMOVED); cancels its timers. Room for
+ * active_total events is reserved. */
+void us_capacity_drop_agent(usher_engine *e, uint32_t slot);
+
+/* Counts a reservation against the agent's rolling-window cap, and starts
+ * its cool-down after a heavy ticket (room for one event, one timer). */
+void us_load_cap_count(usher_engine *e, uint32_t slot);
+void us_load_cap_cool_down(usher_engine *e, uint32_t slot);
+
+/* Timer expiry of the capacity model (room reserved for events and one
+ * wheel node). */
+void us_expire_wrapup(usher_engine *e, uint32_t timer);
+void us_expire_load_cap(usher_engine *e, uint32_t timer);
+void us_expire_cooldown(usher_engine *e, uint32_t timer);
+void us_expire_idle(usher_engine *e, uint32_t timer);
+
+/* Saturating a + b, capped at USHER_TIME_MAX. */
+static inline uint64_t us_time_add(uint64_t a, uint64_t b)
+{
+    return b > USHER_TIME_MAX - a ? USHER_TIME_MAX : a + b;
+}
+
+#endif

@@ -1,0 +1,507 @@
+/*
+ * The eligibility index (see index.h). Costs, with S live signatures, A
+ * agents, k the signatures an agent's skills meet, r requirements per
+ * signature, s skills per agent, h the eligible agents of a signature:
+ *
+ *   best eligible agent of a signature        O(1)
+ *   an agent's eligibility or idle time changes O(k log h)
+ *   an agent's skills change                  O(S (r + s) + k log h)
+ *   a signature is created / dropped          O(A (r + s + k))
+ */
+#include "engine.h"
+
+#include <string.h>
+#include <xxhash.h>
+
+void us_index_init(us_index *x, const us_alloc *alloc, uint64_t seed)
+{
+    memset(x, 0, sizeof *x);
+    x->free_head = US_NONE;
+    us_idmap_init(&x->by_hash, alloc, seed ^ 2);
+}
+
+void us_index_free(us_index *x, const us_alloc *alloc)
+{
+    for (size_t s = 0; s < x->slots; s++) {
+        us_free(alloc, x->sigs[s].reqs);
+        us_free(alloc, x->sigs[s].heap);
+    }
+    us_free(alloc, x->sigs);
+    us_idmap_free(&x->by_hash);
+}
+
+bool us_skills_meet(const us_skill_entry *skills, uint32_t skill_count, const us_skill_entry *reqs,
+                    uint32_t req_count)
+{
+    uint32_t i = 0;
+    for (uint32_t r = 0; r < req_count; r++) {
+        while (i < skill_count && skills[i].skill < reqs[r].skill)
+            i++;
+        if (i == skill_count || skills[i].skill != reqs[r].skill ||
+            skills[i].level < reqs[r].level)
+            return false;
+    }
+    return true;
+}
+
+static bool agent_meets(const us_agent *a, const us_sig *sig)
+{
+    return us_skills_meet(a->skills, a->skill_count, sig->reqs, sig->req_count);
+}
+
+/* ---- the heap of eligible agents: longest idle first ------------------------ */
+
+static bool before(const usher_engine *e, us_heap_entry x, us_heap_entry y)
+{
+    const us_agent *a = us_agent_at(e, x.agent), *b = us_agent_at(e, y.agent);
+    if (a->idle_since != b->idle_since)
+        return a->idle_since < b->idle_since;
+    return a->id < b->id;
+}
+
+static void heap_put(usher_engine *e, us_sig *sig, size_t pos, us_heap_entry entry)
+{
+    sig->heap[pos] = entry;
+    us_agent_at(e, entry.agent)->members[entry.member].heap_pos = (uint32_t)pos;
+}
+
+static void sift_up(usher_engine *e, us_sig *sig, size_t pos)
+{
+    us_heap_entry entry = sig->heap[pos];
+    while (pos > 0) {
+        size_t parent = (pos - 1) / 2;
+        if (!before(e, entry, sig->heap[parent]))
+            break;
+        heap_put(e, sig, pos, sig->heap[parent]);
+        pos = parent;
+    }
+    heap_put(e, sig, pos, entry);
+}
+
+static void sift_down(usher_engine *e, us_sig *sig, size_t pos)
+{
+    us_heap_entry entry = sig->heap[pos];
+    for (;;) {
+        size_t child = 2 * pos + 1;
+        if (child >= sig->heap_size)
+            break;
+        if (child + 1 < sig->heap_size && before(e, sig->heap[child + 1], sig->heap[child]))
+            child++;
+        if (!before(e, sig->heap[child], entry))
+            break;
+        heap_put(e, sig, pos, sig->heap[child]);
+        pos = child;
+    }
+    heap_put(e, sig, pos, entry);
+}
+
+static void heap_push(usher_engine *e, us_sig *sig, uint32_t agent, uint32_t member)
+{
+    sig->heap[sig->heap_size] = (us_heap_entry){agent, member};
+    sift_up(e, sig, sig->heap_size++);
+}
+
+static void heap_remove(usher_engine *e, us_sig *sig, size_t pos)
+{
+    us_heap_entry gone = sig->heap[pos];
+    us_agent_at(e, gone.agent)->members[gone.member].heap_pos = US_NONE;
+    size_t last = --sig->heap_size;
+    if (pos == last)
+        return;
+    heap_put(e, sig, pos, sig->heap[last]);
+    if (pos > 0 && before(e, sig->heap[pos], sig->heap[(pos - 1) / 2]))
+        sift_up(e, sig, pos);
+    else
+        sift_down(e, sig, pos);
+}
+
+/* ---- memberships ---------------------------------------------------------------- */
+
+static bool ready_for(const us_agent *a, const us_sig *sig)
+{
+    return (a->ready_mask >> sig->channel) & 1u;
+}
+
+/* Adds a membership (room reserved in the agent's array and the heap). */
+static void add_membership(usher_engine *e, uint32_t slot, uint32_t s)
+{
+    us_agent *a = us_agent_at(e, slot);
+    us_sig *sig = &e->index.sigs[s];
+    uint32_t m = (uint32_t)a->member_count++;
+    a->members[m] = (us_membership){s, US_NONE};
+    sig->members++;
+    if (ready_for(a, sig))
+        heap_push(e, sig, slot, m);
+}
+
+static void remove_membership(usher_engine *e, uint32_t slot, uint32_t m)
+{
+    us_agent *a = us_agent_at(e, slot);
+    us_sig *sig = &e->index.sigs[a->members[m].sig];
+    if (a->members[m].heap_pos != US_NONE)
+        heap_remove(e, sig, a->members[m].heap_pos);
+    sig->members--;
+    uint32_t last = (uint32_t)--a->member_count;
+    if (m == last)
+        return;
+    a->members[m] = a->members[last];
+    if (a->members[m].heap_pos != US_NONE) /* its heap entry names the old index */
+        e->index.sigs[a->members[m].sig].heap[a->members[m].heap_pos].member = m;
+}
+
+static usher_status grow_members(usher_engine *e, us_agent *a, size_t needed)
+{
+    void *members = a->members;
+    usher_status st = us_grow_array(&e->alloc, &members, &a->member_capacity, needed,
+                                    sizeof *a->members);
+    a->members = members;
+    return st;
+}
+
+static usher_status grow_heap(usher_engine *e, us_sig *sig, size_t needed)
+{
+    void *heap = sig->heap;
+    usher_status st =
+        us_grow_array(&e->alloc, &heap, &sig->heap_capacity, needed, sizeof *sig->heap);
+    sig->heap = heap;
+    return st;
+}
+
+/* Marks the signatures the agent is a member of with a fresh mark. */
+static uint64_t mark_memberships(usher_engine *e, const us_agent *a)
+{
+    uint64_t mark = ++e->index.mark;
+    for (size_t m = 0; m < a->member_count; m++)
+        e->index.sigs[a->members[m].sig].mark = mark;
+    return mark;
+}
+
+usher_status us_index_prepare(usher_engine *e, uint32_t slot, const us_skill_entry *skills,
+                              uint32_t skill_count)
+{
+    us_agent *a = us_agent_at(e, slot);
+    uint64_t mark = mark_memberships(e, a);
+    size_t needed = 0;
+    for (size_t s = 0; s < e->index.slots; s++) {
+        us_sig *sig = &e->index.sigs[s];
+        if (sig->refs == 0 || !us_skills_meet(skills, skill_count, sig->reqs, sig->req_count))
+            continue;
+        needed++;
+        if (sig->mark != mark) {
+            usher_status st = grow_heap(e, sig, (size_t)sig->members + 1);
+            if (st != USHER_OK)
+                return st;
+        }
+    }
+    return grow_members(e, a, needed);
+}
+
+void us_index_rematch(usher_engine *e, uint32_t slot)
+{
+    us_agent *a = us_agent_at(e, slot);
+    for (size_t m = a->member_count; m-- > 0;)
+        if (!agent_meets(a, &e->index.sigs[a->members[m].sig]))
+            remove_membership(e, slot, (uint32_t)m);
+    uint64_t mark = mark_memberships(e, a);
+    for (size_t s = 0; s < e->index.slots; s++) {
+        us_sig *sig = &e->index.sigs[s];
+        if (sig->refs > 0 && sig->mark != mark && agent_meets(a, sig))
+            add_membership(e, slot, (uint32_t)s);
+    }
+}
+
+void us_index_forget(usher_engine *e, uint32_t slot)
+{
+    us_agent *a = us_agent_at(e, slot);
+    while (a->member_count > 0)
+        remove_membership(e, slot, (uint32_t)a->member_count - 1);
+}
+
+void us_index_ready_changed(usher_engine *e, uint32_t slot, uint32_t old_mask)
+{
+    us_agent *a = us_agent_at(e, slot);
+    uint32_t changed = a->ready_mask ^ old_mask;
+    for (size_t m = 0; m < a->member_count; m++) {
+        us_sig *sig = &e->index.sigs[a->members[m].sig];
+        if (!((changed >> sig->channel) & 1u))
+            continue;
+        if (ready_for(a, sig))
+            heap_push(e, sig, slot, (uint32_t)m);
+        else
+            heap_remove(e, sig, a->members[m].heap_pos);
+    }
+}
+
+void us_index_key_changed(usher_engine *e, uint32_t slot)
+{
+    us_agent *a = us_agent_at(e, slot);
+    for (size_t m = 0; m < a->member_count; m++) {
+        uint32_t pos = a->members[m].heap_pos;
+        if (pos != US_NONE) {
+            us_sig *sig = &e->index.sigs[a->members[m].sig];
+            sift_up(e, sig, pos);
+            sift_down(e, sig, a->members[m].heap_pos);
+        }
+    }
+}
+
+uint32_t us_index_best(const usher_engine *e, uint32_t s)
+{
+    const us_sig *sig = &e->index.sigs[s];
+    return sig->heap_size > 0 ? sig->heap[0].agent : US_NONE;
+}
+
+bool us_index_uses_channel(const usher_engine *e, uint32_t channel)
+{
+    for (size_t s = 0; s < e->index.slots; s++)
+        if (e->index.sigs[s].refs > 0 && e->index.sigs[s].channel == channel)
+            return true;
+    return false;
+}
+
+/* ---- signatures ----------------------------------------------------------------- */
+
+static uint64_t sig_hash(const usher_engine *e, uint32_t channel, const us_skill_entry *reqs,
+                         uint32_t req_count)
+{
+    uint64_t seed = e->index.by_hash.seed + channel;
+    return XXH3_64bits_withSeed(reqs, req_count * sizeof *reqs, seed);
+}
+
+static bool sig_is(const us_sig *sig, uint32_t channel, const us_skill_entry *reqs,
+                   uint32_t req_count)
+{
+    return sig->channel == channel && sig->req_count == req_count &&
+           (req_count == 0 || memcmp(sig->reqs, reqs, req_count * sizeof *reqs) == 0);
+}
+
+static uint32_t find_sig(const usher_engine *e, uint64_t hash, uint32_t channel,
+                         const us_skill_entry *reqs, uint32_t req_count)
+{
+    uint32_t s;
+    if (!us_idmap_find(&e->index.by_hash, hash, &s))
+        return US_NONE;
+    for (; s != US_NONE; s = e->index.sigs[s].next)
+        if (sig_is(&e->index.sigs[s], channel, reqs, req_count))
+            return s;
+    return US_NONE;
+}
+
+static usher_status reserve_sig_slot(usher_engine *e)
+{
+    us_index *x = &e->index;
+    if (x->free_head != US_NONE)
+        return USHER_OK;
+    if (x->slots >= USHER_MAX_OBJECTS)
+        return USHER_ELIMIT;
+    void *sigs = x->sigs;
+    usher_status st = us_grow_array(&e->alloc, &sigs, &x->capacity, x->slots + 1, sizeof *x->sigs);
+    x->sigs = sigs;
+    if (st != USHER_OK)
+        return st;
+    memset(&x->sigs[x->slots], 0, sizeof *x->sigs);
+    x->sigs[x->slots].next = US_NONE;
+    x->free_head = (uint32_t)x->slots++;
+    return USHER_OK;
+}
+
+/* Room in every matching agent's membership array for the new signature;
+ * counts them in *matching. */
+static usher_status reserve_new_memberships(usher_engine *e, const us_sig *sig, size_t *matching)
+{
+    *matching = 0;
+    for (uint32_t slot = 0; slot < e->agents.slots; slot++) {
+        us_agent *a = us_agent_at(e, slot);
+        if (!a->live || !agent_meets(a, sig))
+            continue;
+        usher_status st = grow_members(e, a, a->member_count + 1);
+        if (st != USHER_OK)
+            return st;
+        (*matching)++;
+    }
+    return USHER_OK;
+}
+
+/* Builds a free signature slot's fields (memory only: not linked yet). */
+static usher_status build_sig(usher_engine *e, us_sig *sig, uint32_t channel,
+                              const us_skill_entry *reqs, uint32_t req_count)
+{
+    sig->channel = channel;
+    sig->req_count = req_count;
+    sig->reqs = us_malloc(&e->alloc, (req_count ? req_count : 1) * sizeof *reqs);
+    if (!sig->reqs)
+        return USHER_ENOMEM;
+    if (req_count)
+        memcpy(sig->reqs, reqs, req_count * sizeof *reqs);
+    size_t matching = 0;
+    usher_status st = reserve_new_memberships(e, sig, &matching);
+    if (st == USHER_OK)
+        st = grow_heap(e, sig, matching ? matching : 1);
+    if (st != USHER_OK) {
+        us_free(&e->alloc, sig->reqs);
+        us_free(&e->alloc, sig->heap);
+        sig->reqs = NULL;
+        sig->heap = NULL;
+        sig->heap_capacity = 0;
+    }
+    return st;
+}
+
+static void link_sig(usher_engine *e, uint32_t s)
+{
+    us_sig *sig = &e->index.sigs[s];
+    uint32_t first;
+    if (us_idmap_find(&e->index.by_hash, sig->hash, &first)) {
+        sig->next = first;
+        (void)us_idmap_update(&e->index.by_hash, sig->hash, s);
+    } else {
+        sig->next = US_NONE;
+        (void)us_idmap_insert(&e->index.by_hash, sig->hash, s);
+    }
+}
+
+static void unlink_sig(usher_engine *e, uint32_t s)
+{
+    us_sig *sig = &e->index.sigs[s];
+    uint32_t first;
+    (void)us_idmap_find(&e->index.by_hash, sig->hash, &first);
+    if (first == s) {
+        if (sig->next != US_NONE)
+            (void)us_idmap_update(&e->index.by_hash, sig->hash, sig->next);
+        else
+            (void)us_idmap_erase(&e->index.by_hash, sig->hash, NULL);
+        return;
+    }
+    uint32_t prev = first;
+    while (e->index.sigs[prev].next != s)
+        prev = e->index.sigs[prev].next;
+    e->index.sigs[prev].next = sig->next;
+}
+
+usher_status us_index_acquire(usher_engine *e, uint32_t channel, const us_skill_entry *reqs,
+                              uint32_t req_count, uint32_t *out)
+{
+    uint64_t hash = sig_hash(e, channel, reqs, req_count);
+    uint32_t s = find_sig(e, hash, channel, reqs, req_count);
+    if (s != US_NONE) {
+        e->index.sigs[s].refs++;
+        *out = s;
+        return USHER_OK;
+    }
+    usher_status st = reserve_sig_slot(e);
+    if (st == USHER_OK)
+        st = us_idmap_reserve(&e->index.by_hash, 1);
+    if (st != USHER_OK)
+        return st;
+    s = e->index.free_head;
+    us_sig *sig = &e->index.sigs[s];
+    st = build_sig(e, sig, channel, reqs, req_count);
+    if (st != USHER_OK)
+        return st;
+    e->index.free_head = sig->next;
+    sig->hash = hash;
+    sig->refs = 1;
+    sig->members = 0;
+    sig->heap_size = 0;
+    sig->mark = 0;
+    link_sig(e, s);
+    for (uint32_t slot = 0; slot < e->agents.slots; slot++)
+        if (us_agent_at(e, slot)->live && agent_meets(us_agent_at(e, slot), sig))
+            add_membership(e, slot, s);
+    *out = s;
+    return USHER_OK;
+}
+
+void us_index_release(usher_engine *e, uint32_t s)
+{
+    us_sig *sig = &e->index.sigs[s];
+    if (--sig->refs > 0)
+        return;
+    for (uint32_t slot = 0; slot < e->agents.slots && sig->members > 0; slot++) {
+        us_agent *a = us_agent_at(e, slot);
+        for (size_t m = 0; a->live && m < a->member_count; m++) {
+            if (a->members[m].sig == s) {
+                remove_membership(e, slot, (uint32_t)m);
+                break;
+            }
+        }
+    }
+    unlink_sig(e, s);
+    us_free(&e->alloc, sig->reqs);
+    us_free(&e->alloc, sig->heap);
+    memset(sig, 0, sizeof *sig);
+    sig->next = e->index.free_head;
+    e->index.free_head = s;
+}
+
+/* ---- brute-force check ------------------------------------------------------------ */
+
+static bool eligible_now(const usher_engine *e, const us_agent *a, uint32_t channel)
+{
+    return us_agent_open_for_work(a) && us_agent_room(e, a, channel) > 0;
+}
+
+static bool agent_consistent(const usher_engine *e, const us_agent *a, uint32_t slot)
+{
+    for (uint32_t c = 0; c < USHER_MAX_CHANNELS; c++)
+        if (((a->ready_mask >> c) & 1u) != eligible_now(e, a, c))
+            return false;
+    for (size_t m = 0; m < a->member_count; m++) {
+        const us_membership *mb = &a->members[m];
+        if (mb->sig >= e->index.slots)
+            return false;
+        const us_sig *sig = &e->index.sigs[mb->sig];
+        if (sig->refs == 0 || !agent_meets(a, sig))
+            return false;
+        bool in_heap = mb->heap_pos != US_NONE;
+        if (in_heap != eligible_now(e, a, sig->channel))
+            return false;
+        if (in_heap && (mb->heap_pos >= sig->heap_size || sig->heap[mb->heap_pos].agent != slot ||
+                        sig->heap[mb->heap_pos].member != m))
+            return false;
+        for (size_t other = 0; other < m; other++)
+            if (a->members[other].sig == mb->sig)
+                return false;
+    }
+    return true;
+}
+
+static bool sig_consistent(const usher_engine *e, const us_sig *sig)
+{
+    size_t meet = 0, eligible = 0;
+    for (uint32_t slot = 0; slot < e->agents.slots; slot++) {
+        const us_agent *a = us_agent_at(e, slot);
+        if (a->live && agent_meets(a, sig)) {
+            meet++;
+            eligible += eligible_now(e, a, sig->channel);
+        }
+    }
+    if (meet != sig->members || eligible != sig->heap_size || sig->heap_capacity < meet)
+        return false;
+    for (size_t pos = 1; pos < sig->heap_size; pos++)
+        if (before(e, sig->heap[pos], sig->heap[(pos - 1) / 2]))
+            return false;
+    return true;
+}
+
+bool us_index_check(const usher_engine *e)
+{
+    size_t member_total = 0;
+    for (uint32_t slot = 0; slot < e->agents.slots; slot++) {
+        const us_agent *a = us_agent_at(e, slot);
+        if (a->live && !agent_consistent(e, a, slot))
+            return false;
+        if (a->live)
+            member_total += a->member_count;
+    }
+    size_t sig_members = 0;
+    for (size_t s = 0; s < e->index.slots; s++) {
+        const us_sig *sig = &e->index.sigs[s];
+        if (sig->refs == 0)
+            continue;
+        if (!sig_consistent(e, sig))
+            return false;
+        sig_members += sig->members;
+    }
+    return member_total == sig_members;
+}
