@@ -78,6 +78,8 @@ static usher_status rehash(us_idmap *m, uint32_t capacity)
 
 usher_status us_idmap_reserve(us_idmap *m, uint32_t extra)
 {
+    if (extra == 0)
+        return USHER_OK;
     uint64_t wanted = (uint64_t)m->count + extra;
     if (wanted > USHER_MAX_OBJECTS)
         return USHER_ELIMIT;

@@ -30,10 +30,13 @@ typedef struct us_idmap {
 void us_idmap_init(us_idmap *m, const us_alloc *alloc, uint64_t seed);
 void us_idmap_free(us_idmap *m);
 
-/* Makes room so that `extra` more inserts cannot fail for memory. */
+/* Makes room so that `extra` more inserts cannot fail (until an erase,
+ * which may shrink the table). USHER_ENOMEM, or USHER_ELIMIT beyond
+ * 1,610,612,736 keys (2^31 slots at load 3/4); both change nothing. */
 usher_status us_idmap_reserve(us_idmap *m, uint32_t extra);
 
-/* USHER_OK, USHER_EEXIST (map unchanged), USHER_ENOMEM (map unchanged). */
+/* USHER_OK, USHER_EEXIST, USHER_ENOMEM or USHER_ELIMIT (see reserve); a
+ * failure leaves the map unchanged. */
 usher_status us_idmap_insert(us_idmap *m, uint64_t key, uint32_t value);
 
 bool us_idmap_find(const us_idmap *m, uint64_t key, uint32_t *value);

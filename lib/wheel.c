@@ -83,8 +83,7 @@ void us_wheel_init(us_wheel *w, const us_alloc *alloc, uint64_t now)
 void us_wheel_free(us_wheel *w)
 {
     us_free(w->alloc, w->nodes);
-    w->nodes = NULL;
-    w->capacity = w->used = 0;
+    us_wheel_init(w, w->alloc, w->now); /* empty and usable again */
 }
 
 usher_status us_wheel_reserve(us_wheel *w, uint32_t extra)

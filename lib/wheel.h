@@ -55,6 +55,7 @@ typedef struct us_wheel {
 
 /* An empty wheel whose clock is `now`; allocates nothing. */
 void us_wheel_init(us_wheel *w, const us_alloc *alloc, uint64_t now);
+/* Frees every node; the wheel is then empty (clock kept) and usable. */
 void us_wheel_free(us_wheel *w);
 
 /* Makes room so that `extra` more schedules cannot fail. USHER_ENOMEM or

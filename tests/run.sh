@@ -6,8 +6,11 @@
 #   build/examples/*                   run under valgrind: 0 errors, 0 leaks
 #   tests/*.sh                         one check each: pass on exit status 0
 #
-# Environment: CC, BUILD, VALGRIND (from the Makefile).
+# Environment: CC, BUILD, VALGRIND (from the Makefile); TEST_TIMEOUT, the
+# seconds one suite may run before it counts as hung and failed (cmocka has
+# no timeout of its own).
 set -u
+limit="timeout ${TEST_TIMEOUT:-300}"
 passed=0
 failed=0
 failures=""
@@ -24,7 +27,7 @@ record() { # name, exit status
 }
 
 run_suite() {
-    "$1" >"$log" 2>&1
+    $limit "$1" >"$log" 2>&1
     status=$?
     cat "$log"
     ok=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log")
@@ -39,7 +42,7 @@ run_suite() {
 
 run_example() {
     echo "== $1 under valgrind"
-    ${VALGRIND:-valgrind} -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
+    $limit ${VALGRIND:-valgrind} -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
         --error-exitcode=99 "$1" >"$log" 2>&1
     status=$?
     tail -n 5 "$log"
