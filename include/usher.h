@@ -663,10 +663,11 @@ USHER_API usher_status usher_agent_get_skills(const usher_engine *engine, uint64
  * away reason (>= 0, host-defined) for USHER_AGENT_AWAY and must be 0
  * otherwise.
  *
- * Logging out hands every ticket the agent holds back to the host with a
- * USHER_EVENT_WORK_RETURNED event (reason USHER_RETURN_LOGOUT); their
- * capacity stays reserved until the host releases them. Every successful
- * call queues a USHER_EVENT_AGENT_STATE event.
+ * Every successful call queues a USHER_EVENT_AGENT_STATE event. Logging
+ * out then hands every ticket the agent holds back to the host, oldest
+ * first, with a USHER_EVENT_WORK_RETURNED event each (reason
+ * USHER_RETURN_LOGOUT); their capacity stays reserved until the host
+ * releases them.
  *
  * Returns USHER_OK; USHER_EINVAL if engine is NULL, state is not an enum
  * usher_agent_state value or reason is invalid for it; USHER_ENOTFOUND;

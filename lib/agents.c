@@ -480,13 +480,13 @@ void us_agent_change_state(usher_engine *e, uint32_t slot, int32_t state, int32_
     bool was_available = a->state == USHER_AGENT_AVAILABLE;
     a->state = state;
     a->away_reason = reason;
+    us_agent_event(e, USHER_EVENT_AGENT_STATE, a, 0, state, reason);
     if (state == USHER_AGENT_OFFLINE)
         return_work_on_logout(e, a);
     if (state == USHER_AGENT_AVAILABLE && !was_available) {
         a->last_activity = us_now(e);
         us_agent_set_idle_since(e, slot, us_now(e));
     }
-    us_agent_event(e, USHER_EVENT_AGENT_STATE, a, 0, state, reason);
     us_agent_refresh(e, slot);
 }
 
