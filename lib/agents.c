@@ -36,6 +36,13 @@ usher_status us_agent_find(const usher_engine *e, uint64_t agent_id, uint32_t *s
     return us_idmap_find(&e->agents.by_id, agent_id, slot) ? USHER_OK : USHER_ENOTFOUND;
 }
 
+usher_status us_agent_prepare(usher_engine *e, uint64_t agent_id, size_t events, uint32_t timers,
+                              uint32_t *slot)
+{
+    usher_status st = us_agent_find(e, agent_id, slot);
+    return st == USHER_OK ? us_reserve(e, events, timers) : st;
+}
+
 /* ---- shared helpers -------------------------------------------------------- */
 
 static bool busy(const us_agent *a) { return a->active_total + a->wrapping_total > 0; }
@@ -515,9 +522,7 @@ USHER_API usher_status usher_agent_activity(usher_engine *e, uint64_t agent_id)
 {
     US_CHECK_ENGINE(e);
     uint32_t slot;
-    usher_status st = us_agent_find(e, agent_id, &slot);
-    if (st == USHER_OK)
-        st = us_reserve(e, 0, 1);
+    usher_status st = us_agent_prepare(e, agent_id, 0, 1, &slot);
     if (st != USHER_OK)
         return us_finish(e, st);
     us_agent_at(e, slot)->last_activity = us_now(e);
@@ -532,9 +537,7 @@ USHER_API usher_status usher_agent_set_idle_timeout(usher_engine *e, uint64_t ag
     if (idle_ms > USHER_TIME_MAX)
         return USHER_EINVAL;
     uint32_t slot;
-    usher_status st = us_agent_find(e, agent_id, &slot);
-    if (st == USHER_OK)
-        st = us_reserve(e, 0, 1);
+    usher_status st = us_agent_prepare(e, agent_id, 0, 1, &slot);
     if (st != USHER_OK)
         return us_finish(e, st);
     us_agent_at(e, slot)->idle_timeout = idle_ms;

@@ -117,6 +117,11 @@ void us_agents_free(us_agents *m, const us_alloc *alloc);
 /* Finds a live agent: USHER_OK or USHER_ENOTFOUND. */
 usher_status us_agent_find(const usher_engine *e, uint64_t agent_id, uint32_t *slot);
 
+/* Finds a live agent and reserves room for `events` events and `timers`
+ * wheel timers: USHER_OK, USHER_ENOTFOUND or USHER_ENOMEM. */
+usher_status us_agent_prepare(usher_engine *e, uint64_t agent_id, size_t events, uint32_t timers,
+                              uint32_t *slot);
+
 /* Adds the time since counted_until to busy_ms and logged_in_ms: called
  * before anything that changes whether the agent is logged in or busy. */
 void us_agent_count_time(const usher_engine *e, us_agent *a);

@@ -109,9 +109,7 @@ USHER_API usher_status usher_agent_set_load_cap(usher_engine *e, uint64_t agent_
         on != (window_ms > 0))
         return USHER_EINVAL;
     uint32_t slot;
-    usher_status st = us_agent_find(e, agent_id, &slot);
-    if (st == USHER_OK)
-        st = us_reserve(e, 1, 1);
+    usher_status st = us_agent_prepare(e, agent_id, 1, 1, &slot);
     if (st != USHER_OK)
         return us_finish(e, st);
     uint64_t *times = NULL;

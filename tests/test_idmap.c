@@ -27,40 +27,6 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* An allocator that refuses everything: swapped into a test_allocator so
- * that its free_fn and counters stay in use. */
-static void *refuse_malloc(void *user, size_t size)
-{
-    test_allocator *ta = user;
-    (void)size;
-    ta->calls++;
-    ta->failed = 1;
-    return NULL;
-}
-
-static void *refuse_realloc(void *user, void *ptr, size_t size)
-{
-    test_allocator *ta = user;
-    (void)ptr;
-    (void)size;
-    ta->calls++;
-    ta->failed = 1;
-    return NULL;
-}
-
-static void refuse_all(test_allocator *ta)
-{
-    ta->allocator.malloc_fn = refuse_malloc;
-    ta->allocator.realloc_fn = refuse_realloc;
-}
-
-static void allow_all(test_allocator *ta)
-{
-    ta->allocator.malloc_fn = test_malloc_fn;
-    ta->allocator.realloc_fn = test_realloc_fn;
-    ta->fail_at = 0;
-}
-
 static uint32_t capacity(const us_idmap *m) { return m->slots ? m->mask + 1 : 0; }
 
 /* Structure every map must have whatever happened to it. */
@@ -442,7 +408,7 @@ static void test_reserve_then_inserts_need_no_memory(void **state)
         assert_int_equal(us_idmap_count(&m), already[c]);
         check_entries_findable(&m);
 
-        refuse_all(&ta);
+        test_allocator_refuse_all(&ta);
         for (uint32_t i = 0; i < extra[c]; i++, k++)
             assert_int_equal(us_idmap_insert(&m, spread_key(k), k), USHER_OK);
         assert_int_equal(us_idmap_count(&m), already[c] + extra[c]);
@@ -470,7 +436,7 @@ static void test_reserve_then_inserts_need_no_memory(void **state)
         }
         assert_false(us_idmap_find(&m, spread_key(k), NULL));
         assert_int_equal(us_idmap_reserve(&m, 1), USHER_ENOMEM);
-        allow_all(&ta);
+        test_allocator_allow_all(&ta);
         assert_int_equal(us_idmap_insert(&m, spread_key(k), k), USHER_OK);
         check_shape(&m);
         check_entries_findable(&m);
@@ -496,12 +462,12 @@ static void test_reserve_limits(void **state)
     assert_same_as_snapshot(&s, &m);
     assert_int_equal(ta.calls, calls);
     /* A large but legal reservation that the allocator refuses. */
-    refuse_all(&ta);
+    test_allocator_refuse_all(&ta);
     usher_status st = us_idmap_reserve(&m, 100000000);
     assert_int_equal(st, USHER_ENOMEM);
     assert_same_as_snapshot(&s, &m);
     drop_snapshot(&s);
-    allow_all(&ta);
+    test_allocator_allow_all(&ta);
     assert_true(us_idmap_find(&m, 1, NULL));
     us_idmap_free(&m);
     assert_int_equal(ta.live, 0);
@@ -591,7 +557,7 @@ static void test_erase_never_fails(void **state)
     for (uint32_t i = 0; i < n; i++)
         assert_int_equal(us_idmap_insert(&m, (uint64_t)i << 20, i), USHER_OK);
     uint32_t big = capacity(&m);
-    refuse_all(&ta);
+    test_allocator_refuse_all(&ta);
     for (uint32_t i = 0; i < n - 3; i++) {
         uint32_t v = UINT32_MAX;
         assert_true(us_idmap_erase(&m, (uint64_t)i << 20, &v));
@@ -609,7 +575,7 @@ static void test_erase_never_fails(void **state)
         assert_true(us_idmap_find(&m, (uint64_t)i << 20, &v));
         assert_int_equal(v, i);
     }
-    allow_all(&ta);
+    test_allocator_allow_all(&ta);
     assert_true(us_idmap_erase(&m, (uint64_t)(n - 1) << 20, NULL));
     assert_int_equal(capacity(&m), 16);
     assert_int_equal(ta.live, 1);

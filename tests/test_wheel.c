@@ -32,39 +32,6 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* An allocator that refuses everything, swapped into a test_allocator. */
-static void *refuse_malloc(void *user, size_t size)
-{
-    test_allocator *ta = user;
-    (void)size;
-    ta->calls++;
-    ta->failed = 1;
-    return NULL;
-}
-
-static void *refuse_realloc(void *user, void *ptr, size_t size)
-{
-    test_allocator *ta = user;
-    (void)ptr;
-    (void)size;
-    ta->calls++;
-    ta->failed = 1;
-    return NULL;
-}
-
-static void refuse_all(test_allocator *ta)
-{
-    ta->allocator.malloc_fn = refuse_malloc;
-    ta->allocator.realloc_fn = refuse_realloc;
-}
-
-static void allow_all(test_allocator *ta)
-{
-    ta->allocator.malloc_fn = test_malloc_fn;
-    ta->allocator.realloc_fn = test_realloc_fn;
-    ta->fail_at = 0;
-}
-
 static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
 static uint64_t add_sat(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
@@ -853,7 +820,7 @@ static void test_reserve_then_schedules_need_no_memory(void **state)
             ref_cancel(r, id);
         }
         assert_int_equal(us_wheel_reserve(&w, extra[c]), USHER_OK);
-        refuse_all(&ta);
+        test_allocator_refuse_all(&ta);
         for (uint32_t i = 0; i < extra[c]; i++) {
             uint64_t d = 10 + test_rand_below(&rng, 100000);
             uint32_t id = sched(&w, d, i, i);
@@ -879,7 +846,7 @@ static void test_reserve_then_schedules_need_no_memory(void **state)
             drop_snapshot(&s);
         }
         assert_int_equal(us_wheel_reserve(&w, 1), USHER_ENOMEM);
-        allow_all(&ta);
+        test_allocator_allow_all(&ta);
         ref_drain(r, &w);
         free(r);
         us_wheel_free(&w);
@@ -903,12 +870,12 @@ static void test_reserve_limits(void **state)
     assert_int_equal(us_wheel_reserve(&w, UINT32_MAX), USHER_ELIMIT);
     assert_int_equal(ta.calls, calls); /* a limit is known without asking for memory */
     assert_same_as_snapshot(&s, &w);
-    refuse_all(&ta);
+    test_allocator_refuse_all(&ta);
     assert_int_equal(us_wheel_reserve(&w, USHER_MAX_OBJECTS - 2), USHER_ENOMEM);
     assert_int_equal(us_wheel_reserve(&w, 100000), USHER_ENOMEM);
     assert_same_as_snapshot(&s, &w);
     drop_snapshot(&s);
-    allow_all(&ta);
+    test_allocator_allow_all(&ta);
     expect_due(&w, 10, a, 5);
     us_wheel_cancel(&w, a);
     expect_due(&w, 10, b, 6);

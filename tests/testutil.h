@@ -66,6 +66,36 @@ static inline void test_allocator_init(test_allocator *ta, long fail_at)
     ta->failed = 0;
 }
 
+/* Refuses every allocation until test_allocator_allow_all(): for proving
+ * that reserved room really needs no memory. */
+static inline void *test_refuse_malloc(void *user, size_t size)
+{
+    test_allocator *ta = user;
+    (void)size;
+    ta->calls++;
+    ta->failed = 1;
+    return NULL;
+}
+
+static inline void *test_refuse_realloc(void *user, void *ptr, size_t size)
+{
+    (void)ptr;
+    return test_refuse_malloc(user, size);
+}
+
+static inline void test_allocator_refuse_all(test_allocator *ta)
+{
+    ta->allocator.malloc_fn = test_refuse_malloc;
+    ta->allocator.realloc_fn = test_refuse_realloc;
+}
+
+static inline void test_allocator_allow_all(test_allocator *ta)
+{
+    ta->allocator.malloc_fn = test_malloc_fn;
+    ta->allocator.realloc_fn = test_realloc_fn;
+    ta->fail_at = 0;
+}
+
 /* splitmix64: a tiny, well-mixed, seedable generator. */
 static inline uint64_t test_rand(uint64_t *state)
 {
