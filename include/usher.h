@@ -589,7 +589,7 @@ USHER_API usher_status usher_agent_remove(usher_engine *engine, uint64_t agent_i
  * Returns USHER_OK; USHER_EINVAL if engine is NULL, capacity is out of
  * range or below one of the agent's own channel limits; USHER_ENOTFOUND;
  * USHER_ESTATE if the agent's work in progress uses more than `capacity`;
- * USHER_ENOMEM; USHER_ECLOSED. Callback: yes.
+ * USHER_ECLOSED. Callback: yes.
  */
 USHER_API usher_status usher_agent_set_capacity(usher_engine *engine, uint64_t agent_id,
                                                 uint32_t capacity);
@@ -601,7 +601,8 @@ USHER_API usher_status usher_agent_set_capacity(usher_engine *engine, uint64_t a
  * Returns USHER_OK; USHER_EINVAL if engine is NULL, channel is out of range
  * or limit is above the agent's total capacity; USHER_ENOTFOUND if the
  * agent or the channel does not exist; USHER_ESTATE if the agent holds
- * more tickets of the channel than `limit`; USHER_ENOMEM; USHER_ECLOSED.
+ * more tickets of the channel than the new limit allows (for
+ * USHER_LIMIT_DEFAULT: the channel's max_per_agent); USHER_ECLOSED.
  * Callback: yes.
  */
 USHER_API usher_status usher_agent_set_channel_limit(usher_engine *engine, uint64_t agent_id,
@@ -685,7 +686,9 @@ USHER_API usher_status usher_agent_set_state(usher_engine *engine, uint64_t agen
  * USHER_EVENT_LOAD_CAP_CLEARED follows. max_assignments 0 turns the cap
  * off (window_ms must then be 0). The engine keeps the times of the last
  * max_assignments reservations; changing the cap keeps the most recent
- * ones that fit.
+ * ones that fit, and takes effect at once: a cap it lifts queues
+ * USHER_EVENT_LOAD_CAP_CLEARED, a cap it imposes or whose end it moves
+ * queues USHER_EVENT_LOAD_CAP_REACHED with the new end.
  *
  * Returns USHER_OK; USHER_EINVAL if engine is NULL, max_assignments is
  * above 100000, window_ms is 0 with a cap or above USHER_TIME_MAX, or is
@@ -699,8 +702,10 @@ USHER_API usher_status usher_agent_set_load_cap(usher_engine *engine, uint64_t a
  * Sets the agent's cool-down after a heavy ticket (released with
  * USHER_RELEASE_HEAVY): it is not eligible for cooldown_ms from that
  * release (0 turns cool-downs off; a cool-down in progress runs to its
- * end). Cool-downs are reported by USHER_EVENT_LOAD_CAP_REACHED and
- * _CLEARED with reason USHER_CAP_COOLDOWN.
+ * end). Each heavy release queues USHER_EVENT_LOAD_CAP_REACHED (reason
+ * USHER_CAP_COOLDOWN) with the end of the cool-down in force: a heavy
+ * release during a cool-down extends it to the later end. Its end queues
+ * USHER_EVENT_LOAD_CAP_CLEARED.
  * Returns USHER_OK; USHER_EINVAL if engine is NULL or cooldown_ms is above
  * USHER_TIME_MAX; USHER_ENOTFOUND; USHER_ECLOSED. Callback: yes.
  */
@@ -712,7 +717,9 @@ USHER_API usher_status usher_agent_set_cooldown(usher_engine *engine, uint64_t a
  * no wrap-up, with no activity for idle_ms, is set away with reason
  * USHER_AWAY_IDLE (a USHER_EVENT_AGENT_STATE event). Activity is
  * usher_agent_activity(), becoming available, and the end of a ticket or
- * a wrap-up. 0 turns it off.
+ * a wrap-up. 0 turns it off. The timeout counts from the last activity,
+ * also when it is set or changed: an agent already inactive for longer is
+ * set away at the next usher_advance(), with the time of this call.
  * Returns USHER_OK; USHER_EINVAL if engine is NULL or idle_ms is above
  * USHER_TIME_MAX; USHER_ENOTFOUND; USHER_ENOMEM; USHER_ECLOSED.
  * Callback: yes.

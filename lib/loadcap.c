@@ -37,6 +37,8 @@ static void update_window_cap(usher_engine *e, uint32_t slot)
         us_agent_event(e, USHER_EVENT_LOAD_CAP_CLEARED, a, 0, 0, USHER_CAP_WINDOW);
     } else if (full && us_wheel_deadline(&e->wheel, a->cap_timer) != window_reopens(a)) {
         us_wheel_reschedule(&e->wheel, a->cap_timer, window_reopens(a));
+        us_agent_event(e, USHER_EVENT_LOAD_CAP_REACHED, a, 0, (int64_t)window_reopens(a),
+                       USHER_CAP_WINDOW); /* the host learns the new end */
     }
 }
 
