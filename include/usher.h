@@ -192,8 +192,10 @@ enum usher_event_type {
      * reason: the away reason (USHER_AWAY_IDLE when the engine set the
      * agent away for idleness), 0 unless away. */
     USHER_EVENT_AGENT_STATE = 2,
-    /* A ticket an agent holds is handed back to the host because the agent
-     * logged out or was removed. ticket_id, agent_id; value: the channel;
+    /* A ticket an agent holds through usher_capacity_reserve() is handed
+     * back to the host because the agent logged out or was removed (the
+     * router's own tickets are requeued instead:
+     * USHER_EVENT_TICKET_REQUEUED). ticket_id, agent_id; value: the channel;
      * reason: an enum usher_return_reason value. After a logout the
      * capacity stays reserved until the host releases the ticket; after a
      * removal it is already released. */
@@ -207,7 +209,26 @@ enum usher_event_type {
     USHER_EVENT_LOAD_CAP_REACHED = 5,
     /* A load cap cleared: the agent may take work again as far as that cap
      * is concerned. agent_id; reason: an enum usher_load_cap value. */
-    USHER_EVENT_LOAD_CAP_CLEARED = 6
+    USHER_EVENT_LOAD_CAP_CLEARED = 6,
+    /* A ticket was assigned: its capacity is reserved at the agent.
+     * ticket_id, agent_id; value: ms from the ticket's creation to now;
+     * reason: the channel. */
+    USHER_EVENT_TICKET_ASSIGNED = 7,
+    /* An assigned ticket went back to waiting, in its old place, because
+     * its agent logged out or was removed (capacity released, no wrap-up).
+     * ticket_id, agent_id: the agent it left; reason: an enum
+     * usher_return_reason value. */
+    USHER_EVENT_TICKET_REQUEUED = 8,
+    /* A ticket moved to another queue (usher_ticket_transfer). ticket_id;
+     * agent_id: the agent it left, 0 if it was waiting; value: the new
+     * queue id. */
+    USHER_EVENT_TICKET_TRANSFERRED = 9,
+    /* A waiting ticket was cancelled (usher_ticket_cancel). ticket_id;
+     * value: ms it waited since its creation. */
+    USHER_EVENT_TICKET_ABANDONED = 10,
+    /* A ticket was completed. ticket_id; agent_id: its agent, 0 if it was
+     * waiting; value: ms from its assignment, 0 if it was waiting. */
+    USHER_EVENT_TICKET_COMPLETED = 11
 };
 
 /*
@@ -858,7 +879,8 @@ enum usher_release_flag {
  * ticket ticket_id, counts an assignment (load cap, assignments_today).
  * Returns USHER_OK; USHER_EINVAL if engine is NULL or channel is out of
  * range; USHER_ENOTFOUND if the agent or the channel does not exist;
- * USHER_EEXIST if the ticket already holds capacity; USHER_ESTATE if the
+ * USHER_EEXIST if the ticket already holds capacity or is a live ticket of
+ * the router; USHER_ESTATE if the
  * agent is not available, is at a load cap or cooling down, or exclusive
  * work or a blocking wrap-up stands in the way; USHER_ELIMIT if the
  * agent's free capacity or channel limit does not allow the ticket;
@@ -872,8 +894,9 @@ USHER_API usher_status usher_capacity_reserve(usher_engine *engine, uint64_t age
  * channel's wrap-up (unless USHER_RELEASE_NO_WRAPUP) until
  * USHER_EVENT_WRAPUP_ENDED. flags: enum usher_release_flag bits.
  * Returns USHER_OK; USHER_EINVAL if engine is NULL or flags has unknown
- * bits; USHER_ENOTFOUND if the ticket holds no capacity; USHER_ENOMEM;
- * USHER_ECLOSED. Callback: yes.
+ * bits; USHER_ENOTFOUND if the ticket holds no capacity; USHER_ESTATE if
+ * the ticket is the router's (usher_ticket_submit): end it with
+ * usher_ticket_complete(); USHER_ENOMEM; USHER_ECLOSED. Callback: yes.
  */
 USHER_API usher_status usher_capacity_release(usher_engine *engine, uint64_t ticket_id,
                                               uint32_t flags);
@@ -886,6 +909,314 @@ USHER_API usher_status usher_capacity_release(usher_engine *engine, uint64_t tic
  */
 USHER_API usher_status usher_capacity_holder(const usher_engine *engine, uint64_t ticket_id,
                                              uint64_t *agent_id, uint32_t *channel);
+
+
+/* ------------------------------------------------------------------------
+ * Queues
+ *
+ * A queue is a host-chosen 32-bit id with a routing policy: how its
+ * waiting tickets are ordered and how an agent is chosen for a ticket.
+ *
+ * Ticket order. A waiting ticket's effective priority at time t, in
+ * milli-points, is
+ *
+ *     E(t) = 1000 * (priority + tier_weight[tier])
+ *          + ageing_rate * min(t - created_ms, 2^40) / 1000
+ *
+ * with ageing_rate in milli-points per second waited. The ticket with the
+ * highest E is routed first; among equal E, the one submitted first
+ * (FIFO). An agent who serves several queues takes the ticket with the
+ * highest E across all of them, so one queue cannot starve another.
+ *
+ * Starvation bound. With ageing_rate > 0, a ticket that has waited
+ * W seconds ranks ahead of every ticket of its queue created after it
+ * whose priority + tier weight is higher by d points, as soon as
+ * W > 1000 * d / ageing_rate. (With the default 1000, one point per
+ * second: a priority-0 ticket overtakes fresh priority-600 tickets after
+ * ten minutes.) With ageing_rate 0 the order is strict priority, FIFO
+ * within a priority, and low priorities can starve.
+ * ------------------------------------------------------------------------ */
+
+/* The highest ticket priority, and the highest tier weight. */
+#define USHER_MAX_PRIORITY 1000u
+/* Customer tiers are 0 .. USHER_MAX_TIERS - 1. */
+#define USHER_MAX_TIERS 8u
+/* The highest ageing rate: 1000 points per second. */
+#define USHER_MAX_AGEING_RATE 1000000u
+
+/* How a queue chooses among the eligible agents for a ticket. */
+enum usher_strategy {
+    /* The agent idle longest: since its last work or wrap-up ended, or
+     * since it became available. Ties: the lower agent id. */
+    USHER_STRATEGY_LONGEST_IDLE = 0,
+    /* The agent with the most free capacity units; ties: longest idle. */
+    USHER_STRATEGY_MOST_FREE = 1,
+    /* The best skill match: the sum of the agent's levels in the required
+     * skills plus, for each preferred skill, its weight times the agent's
+     * level in it (0 if it lacks it). Ties: longest idle. Preferred skills
+     * count only under this strategy. */
+    USHER_STRATEGY_BEST_SKILL = 2,
+    /* The fewest assignments today (usher_agent_info.assignments_today);
+     * ties: longest idle. */
+    USHER_STRATEGY_FEWEST_ASSIGNMENTS = 3,
+    /* Round robin: the agent whose last assignment is the oldest; agents
+     * never assigned come first, by agent id. */
+    USHER_STRATEGY_ROUND_ROBIN = 4,
+    /* Uniformly at random among the eligible agents, from the engine's
+     * seed (usher_config.seed): the same seed and calls give the same
+     * choices. */
+    USHER_STRATEGY_RANDOM = 5
+};
+
+/* A queue's policy (usher_queue_add). */
+typedef struct usher_queue_def {
+    /* sizeof(usher_queue_def) as the host compiled it; set by
+     * usher_queue_def_init(). */
+    uint32_t struct_size;
+    /* An enum usher_strategy value. Default LONGEST_IDLE. */
+    uint32_t strategy;
+    /* Milli-points of effective priority per second waited, 0 ..
+     * USHER_MAX_AGEING_RATE. Default 1000. */
+    uint32_t ageing_rate;
+    /* Points added to the priority of a ticket of each tier, 0 ..
+     * USHER_MAX_PRIORITY. Default 0 for every tier. */
+    uint32_t tier_weight[USHER_MAX_TIERS];
+    uint32_t reserved;
+    /* A ticket answered (assigned) within this many ms of its creation
+     * counts toward the queue's service level. Default 20000. */
+    uint64_t service_level_ms;
+} usher_queue_def;
+
+/* Fills *def with the defaults above. */
+USHER_API void usher_queue_def_init(usher_queue_def *def);
+
+/*
+ * Defines queue queue_id with policy *def (copied).
+ * Returns USHER_OK; USHER_EINVAL if engine or def is NULL, def->struct_size
+ * is too small, or a field is out of range; USHER_EEXIST if the queue
+ * exists; USHER_ELIMIT; USHER_ENOMEM; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_queue_add(usher_engine *engine, uint32_t queue_id,
+                                       const usher_queue_def *def);
+
+/*
+ * Removes queue queue_id, which must hold no live ticket.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL; USHER_ENOTFOUND;
+ * USHER_ESTATE if tickets of the queue are waiting or assigned;
+ * USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_queue_remove(usher_engine *engine, uint32_t queue_id);
+
+/* A queue's counters (usher_queue_get_stats). Counters run from the
+ * queue's creation or its last usher_queue_reset_stats(). */
+typedef struct usher_queue_stats {
+    /* Set by the host: sizeof(usher_queue_stats). */
+    uint32_t struct_size;
+    uint32_t reserved;
+    /* Tickets waiting now, and the age of the oldest (ms since created),
+     * 0 when none waits. */
+    uint64_t waiting;
+    uint64_t longest_wait_ms;
+    /* Tickets that entered the queue (submitted or transferred in). */
+    uint64_t entered;
+    /* Tickets assigned to an agent for the first time from this queue,
+     * and how many of those within service_level_ms of their creation. */
+    uint64_t answered;
+    uint64_t answered_in_sl;
+    /* The sum of the waits (creation to first assignment) of the answered
+     * tickets: the average speed of answer is answer_wait_ms / answered. */
+    uint64_t answer_wait_ms;
+    /* Tickets cancelled while waiting (customer abandoned). */
+    uint64_t abandoned;
+    /* Tickets completed. */
+    uint64_t completed;
+} usher_queue_stats;
+
+/*
+ * Fills *stats (see "Output structures") with queue queue_id's counters.
+ * Costs O(tickets waiting in the queue) for longest_wait_ms.
+ * Returns USHER_OK; USHER_EINVAL if a pointer is NULL or
+ * stats->struct_size is too small; USHER_ENOTFOUND; USHER_ECLOSED.
+ * Callback: yes.
+ */
+USHER_API usher_status usher_queue_get_stats(const usher_engine *engine, uint32_t queue_id,
+                                             usher_queue_stats *stats);
+
+/*
+ * Sets queue queue_id's counters to 0 (waiting and longest_wait_ms are
+ * not counters and stay true).
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL; USHER_ENOTFOUND;
+ * USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_queue_reset_stats(usher_engine *engine, uint32_t queue_id);
+
+/* ------------------------------------------------------------------------
+ * Tickets
+ *
+ * A ticket is a 64-bit host id that waits in a queue until an agent who is
+ * eligible (see "Agents") and meets every required skill at its minimum
+ * level is chosen for it by the queue's strategy; it is then assigned:
+ * its capacity is reserved at that agent (USHER_EVENT_TICKET_ASSIGNED).
+ *
+ * Matching runs inside the call that makes it possible (a submit, an
+ * agent becoming available or freeing capacity, a wrap-up ending, a skill
+ * or capacity change), so that after every call no waiting ticket could be
+ * taken by an eligible agent. When several agents become free in one call,
+ * each takes the ticket of highest effective priority it can, and a ticket
+ * goes to the agent its queue's strategy ranks first among them.
+ *
+ * A ticket lives until usher_ticket_complete() or usher_ticket_cancel():
+ * it ends exactly once, and its id may then be used again. Ticket ids and
+ * the tickets of usher_capacity_reserve() share one space.
+ * ------------------------------------------------------------------------ */
+
+/* Skills a ticket may require, and prefer. */
+#define USHER_MAX_TICKET_SKILLS 32u
+/* The highest weight of a preferred skill. */
+#define USHER_MAX_PREFERENCE_WEIGHT 100u
+/* usher_ticket_spec.created_ms: "now". */
+#define USHER_CREATED_NOW UINT64_MAX
+
+/* What a ticket is (usher_ticket_submit). */
+typedef struct usher_ticket_spec {
+    /* sizeof(usher_ticket_spec) as the host compiled it; set by
+     * usher_ticket_spec_init(). */
+    uint32_t struct_size;
+    /* The queue and the channel (both must exist). */
+    uint32_t queue;
+    uint32_t channel;
+    /* 0 .. USHER_MAX_PRIORITY (default 0), and 0 .. USHER_MAX_TIERS - 1
+     * (default 0). */
+    uint32_t priority;
+    uint32_t tier;
+    /* Required skills with their minimum levels (1 .. 10): an agent must
+     * have each at that level or above. Distinct skills, at most
+     * USHER_MAX_TICKET_SKILLS; NULL when the count is 0. Copied. */
+    uint32_t required_count;
+    const usher_skill_level *required;
+    /* Preferred skills: `level` is the weight, 1 ..
+     * USHER_MAX_PREFERENCE_WEIGHT (see USHER_STRATEGY_BEST_SKILL).
+     * Distinct, not also required, at most USHER_MAX_TICKET_SKILLS. */
+    uint32_t preferred_count;
+    const usher_skill_level *preferred;
+    /* The host's opaque customer id, 0 for none. */
+    uint64_t customer_id;
+    /* When the customer's request was created: at most the engine's
+     * clock, or USHER_CREATED_NOW (the default). The wait counts from it. */
+    uint64_t created_ms;
+} usher_ticket_spec;
+
+/* Fills *spec with the defaults above (queue 0, channel 0, no skills). */
+USHER_API void usher_ticket_spec_init(usher_ticket_spec *spec);
+
+/*
+ * Submits ticket ticket_id: it is assigned at once if an agent can take
+ * it, and waits otherwise. The skills must exist.
+ * Returns USHER_OK; USHER_EINVAL if engine or spec is NULL,
+ * spec->struct_size is too small, or a field is out of range (priority,
+ * tier, a level or weight, a count, a repeated skill, created_ms later
+ * than the clock); USHER_ENOTFOUND if the queue, the channel or a skill
+ * does not exist; USHER_EEXIST if the ticket id is live (or holds
+ * capacity); USHER_ELIMIT; USHER_ENOMEM; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_ticket_submit(usher_engine *engine, uint64_t ticket_id,
+                                           const usher_ticket_spec *spec);
+
+/*
+ * Sets a live ticket's priority (0 .. USHER_MAX_PRIORITY) or tier (0 ..
+ * USHER_MAX_TIERS - 1); a waiting ticket moves to its new place.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL or the value is out of
+ * range; USHER_ENOTFOUND; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_ticket_set_priority(usher_engine *engine, uint64_t ticket_id,
+                                                 uint32_t priority);
+USHER_API usher_status usher_ticket_set_tier(usher_engine *engine, uint64_t ticket_id,
+                                             uint32_t tier);
+
+/*
+ * Adds a required skill to a live ticket, or changes its minimum level;
+ * drops one. A waiting ticket is matched again at once; an assigned ticket
+ * keeps its agent (the change applies if it is requeued).
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL, level is out of range
+ * or the ticket would require more than USHER_MAX_TICKET_SKILLS;
+ * USHER_ENOTFOUND if the ticket or skill does not exist, or (drop) the
+ * ticket does not require the skill; USHER_ESTATE if the skill is one of
+ * the ticket's preferred skills (require); USHER_ENOMEM; USHER_ECLOSED.
+ * Callback: yes.
+ */
+USHER_API usher_status usher_ticket_require(usher_engine *engine, uint64_t ticket_id,
+                                            uint32_t skill_id, uint32_t level);
+USHER_API usher_status usher_ticket_drop_requirement(usher_engine *engine, uint64_t ticket_id,
+                                                     uint32_t skill_id);
+
+/*
+ * Moves a live ticket to queue queue_id. An assigned ticket leaves its
+ * agent first (capacity released without wrap-up). The ticket keeps its
+ * creation time, so its wait goes on; it is matched at once in the new
+ * queue. Queues USHER_EVENT_TICKET_TRANSFERRED (then perhaps an
+ * assignment).
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL; USHER_ENOTFOUND if
+ * the ticket or queue does not exist; USHER_ESTATE if the ticket is
+ * already in that queue and waiting; USHER_ENOMEM; USHER_ECLOSED.
+ * Callback: yes.
+ */
+USHER_API usher_status usher_ticket_transfer(usher_engine *engine, uint64_t ticket_id,
+                                             uint32_t queue_id);
+
+/*
+ * The customer abandoned a waiting ticket: it ends
+ * (USHER_EVENT_TICKET_ABANDONED) and counts as abandoned in its queue.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL; USHER_ENOTFOUND;
+ * USHER_ESTATE if the ticket is assigned (complete it instead);
+ * USHER_ENOMEM; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_ticket_cancel(usher_engine *engine, uint64_t ticket_id);
+
+/*
+ * Ends a live ticket (USHER_EVENT_TICKET_COMPLETED). If it is assigned,
+ * its capacity is released as by usher_capacity_release() with `flags`
+ * (enum usher_release_flag bits): the agent's wrap-up starts. A waiting
+ * ticket (solved without an agent) just ends.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL or flags has unknown
+ * bits; USHER_ENOTFOUND if the ticket is not live (completing twice
+ * gives this); USHER_ENOMEM; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_ticket_complete(usher_engine *engine, uint64_t ticket_id,
+                                             uint32_t flags);
+
+enum usher_ticket_state {
+    USHER_TICKET_WAITING = 1,
+    USHER_TICKET_ASSIGNED = 2
+};
+
+/* A live ticket (usher_ticket_get). */
+typedef struct usher_ticket_info {
+    /* Set by the host: sizeof(usher_ticket_info). */
+    uint32_t struct_size;
+    /* An enum usher_ticket_state value. */
+    uint32_t state;
+    uint32_t queue;
+    uint32_t channel;
+    uint32_t priority;
+    uint32_t tier;
+    uint32_t required_count;
+    uint32_t preferred_count;
+    uint64_t customer_id;
+    uint64_t created_ms;
+    /* The agent holding it (0 unless assigned) and since when. */
+    uint64_t agent_id;
+    uint64_t assigned_ms;
+    /* The effective priority now, in milli-points (see "Queues"). */
+    int64_t effective_priority;
+} usher_ticket_info;
+
+/*
+ * Fills *info (see "Output structures") with a live ticket's state.
+ * Returns USHER_OK; USHER_EINVAL if a pointer is NULL or info->struct_size
+ * is too small; USHER_ENOTFOUND; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_ticket_get(const usher_engine *engine, uint64_t ticket_id,
+                                        usher_ticket_info *info);
 
 #ifdef __cplusplus
 }

@@ -109,6 +109,9 @@ void us_agent_refresh_ready(usher_engine *e, uint32_t slot)
     a->ready_mask = ready_mask(e, a);
     if (a->ready_mask != old)
         us_index_ready_changed(e, slot, old);
+    /* Free capacity, assignments and the round-robin stamp order agents
+     * under some strategies, and most changes touch one of them. */
+    us_index_key_changed(e, slot);
 }
 
 /* The idle timer runs while an available agent has nothing to do. */
@@ -241,12 +244,14 @@ USHER_API usher_status usher_agent_remove(usher_engine *e, uint64_t agent_id)
     US_CHECK_ENGINE(e);
     uint32_t slot;
     usher_status st = us_agent_find(e, agent_id, &slot);
+    /* A timer: requeueing refreshes the agent's idle timer before it goes. */
     if (st == USHER_OK)
-        st = us_events_reserve(e, us_agent_at(e, slot)->active_total);
+        st = us_reserve(e, us_agent_at(e, slot)->active_total, 1);
     if (st != USHER_OK)
         return us_finish(e, st);
     us_capacity_drop_agent(e, slot);
     us_index_forget(e, slot);
+    us_route_unmark_agent(e, slot);
     us_agent *a = us_agent_at(e, slot);
     free_agent_arrays(&e->alloc, a);
     (void)us_idmap_erase(&e->agents.by_id, agent_id, NULL);
@@ -468,12 +473,18 @@ static bool valid_state_request(int32_t state, int32_t reason)
     }
 }
 
-/* Hands the agent's tickets back to the host; their capacity stays held. */
+/* Hands the agent's tickets back: the router's go back to their queues;
+ * the host's are reported and keep their capacity until released. */
 static void return_work_on_logout(usher_engine *e, const us_agent *a)
 {
-    for (uint32_t w = a->work_head; w != US_NONE; w = e->agents.works[w].next) {
+    for (uint32_t w = a->work_head, next; w != US_NONE; w = next) {
         const us_work *work = &e->agents.works[w];
-        if (!work->wrapping)
+        next = work->next;
+        if (work->wrapping)
+            continue;
+        if (work->routed != US_NONE)
+            us_route_requeue(e, w, USHER_RETURN_LOGOUT);
+        else
             us_agent_event(e, USHER_EVENT_WORK_RETURNED, a, work->ticket, work->channel,
                            USHER_RETURN_LOGOUT);
     }
@@ -643,8 +654,11 @@ USHER_API usher_status usher_agent_next(const usher_engine *e, uint64_t *cursor,
 USHER_API usher_status usher_agents_new_day(usher_engine *e)
 {
     US_CHECK_ENGINE(e);
-    for (uint32_t slot = 0; slot < e->agents.slots; slot++)
+    for (uint32_t slot = 0; slot < e->agents.slots; slot++) {
         us_agent_at(e, slot)->assignments_today = 0;
+        if (us_agent_at(e, slot)->live)
+            us_index_key_changed(e, slot); /* the fewest-assignments order */
+    }
     return us_finish(e, USHER_OK);
 }
 

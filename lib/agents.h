@@ -36,6 +36,7 @@ typedef struct us_channel {
 typedef struct us_membership {
     uint32_t sig;
     uint32_t heap_pos;
+    uint32_t score; /* USHER_STRATEGY_BEST_SKILL's score of the agent for it */
 } us_membership;
 
 typedef struct us_agent {
@@ -83,6 +84,9 @@ typedef struct us_agent {
     uint32_t idle_timer;
 
     uint64_t assignments_today;
+    uint64_t last_assigned; /* the router's assignment stamp, 0 if never */
+    uint32_t dirty_prev, dirty_next; /* in the router's list of agents to match */
+    bool dirty;
     uint64_t handled_ms, busy_ms, logged_in_ms;
     uint64_t counted_until; /* busy_ms and logged_in_ms count up to here */
 } us_agent;
@@ -94,6 +98,7 @@ typedef struct us_work {
     uint32_t agent;
     uint32_t next, prev; /* the agent's list; next is the free list link too */
     uint32_t timer;      /* the wrap-up timer */
+    uint32_t routed; /* the router's ticket slot, US_NONE for a host reservation */
     uint8_t channel;
     bool wrapping;
 } us_work;
@@ -155,6 +160,19 @@ void us_agent_set_idle_since(usher_engine *e, uint32_t slot, uint64_t t);
  * reserved). */
 void us_agent_event(usher_engine *e, int32_t type, const us_agent *a, uint64_t ticket,
                     int64_t value, int32_t reason);
+
+/* Reserves a capacity record and a by_ticket entry for us_capacity_take(). */
+usher_status us_capacity_prepare(usher_engine *e);
+/* Reserves capacity for a ticket at an agent that can take it (checked by
+ * the caller; us_capacity_prepare() and room for one event and one timer
+ * reserved). Returns the work record. */
+uint32_t us_capacity_take(usher_engine *e, uint32_t slot, uint64_t ticket_id, uint32_t channel);
+/* Ends a work record's ticket: wrap-up or freed (room for one event and
+ * US_RELEASE_TIMERS timers reserved). */
+void us_capacity_end(usher_engine *e, uint32_t w, uint32_t flags);
+/* The wrap-up, the cool-down and the idle timeout. */
+#define US_RELEASE_TIMERS 3
+bool us_release_flags_valid(uint32_t flags);
 
 /* Frees an agent's work and wrap-ups, reporting active tickets with
  * USHER_EVENT_WORK_RETURNED (reason REMOVED); cancels its timers. Room for

@@ -33,6 +33,7 @@ static uint32_t take_work_slot(usher_engine *e, uint32_t agent_slot)
     work->next = US_NONE;
     work->prev = a->work_tail;
     work->timer = US_NONE;
+    work->routed = US_NONE;
     work->wrapping = false;
     if (a->work_tail != US_NONE)
         m->works[a->work_tail].next = w;
@@ -74,31 +75,14 @@ static usher_status check_can_take(const usher_engine *e, const us_agent *a, uin
     return us_agent_room(e, a, channel) > 0 ? USHER_OK : USHER_ELIMIT;
 }
 
-USHER_API usher_status usher_capacity_reserve(usher_engine *e, uint64_t agent_id,
-                                              uint64_t ticket_id, uint32_t channel)
+usher_status us_capacity_prepare(usher_engine *e)
 {
-    US_CHECK_ENGINE(e);
-    if (channel >= USHER_MAX_CHANNELS)
-        return USHER_EINVAL;
-    uint32_t slot, held;
-    usher_status st = us_agent_find(e, agent_id, &slot);
-    if (st != USHER_OK)
-        return st;
-    if (!e->channels[channel].defined)
-        return USHER_ENOTFOUND;
-    if (us_idmap_find(&e->agents.by_ticket, ticket_id, &held))
-        return USHER_EEXIST;
-    st = check_can_take(e, us_agent_at(e, slot), channel);
-    if (st != USHER_OK)
-        return st;
-    st = us_reserve(e, 1, 1);
-    if (st == USHER_OK)
-        st = reserve_work_slot(e);
-    if (st == USHER_OK)
-        st = us_idmap_reserve(&e->agents.by_ticket, 1);
-    if (st != USHER_OK)
-        return us_finish(e, st);
+    usher_status st = reserve_work_slot(e);
+    return st == USHER_OK ? us_idmap_reserve(&e->agents.by_ticket, 1) : st;
+}
 
+uint32_t us_capacity_take(usher_engine *e, uint32_t slot, uint64_t ticket_id, uint32_t channel)
+{
     us_agent *a = us_agent_at(e, slot);
     us_agent_count_time(e, a);
     uint32_t w = take_work_slot(e, slot);
@@ -116,6 +100,33 @@ USHER_API usher_status usher_capacity_reserve(usher_engine *e, uint64_t agent_id
     (void)us_idmap_insert(&e->agents.by_ticket, ticket_id, w);
     us_load_cap_count(e, slot);
     us_agent_refresh(e, slot);
+    return w;
+}
+
+USHER_API usher_status usher_capacity_reserve(usher_engine *e, uint64_t agent_id,
+                                              uint64_t ticket_id, uint32_t channel)
+{
+    US_CHECK_ENGINE(e);
+    if (channel >= USHER_MAX_CHANNELS)
+        return USHER_EINVAL;
+    uint32_t slot, held;
+    usher_status st = us_agent_find(e, agent_id, &slot);
+    if (st != USHER_OK)
+        return st;
+    if (!e->channels[channel].defined)
+        return USHER_ENOTFOUND;
+    if (us_idmap_find(&e->agents.by_ticket, ticket_id, &held) ||
+        us_idmap_find(&e->router.ticket_by_id, ticket_id, &held))
+        return USHER_EEXIST;
+    st = check_can_take(e, us_agent_at(e, slot), channel);
+    if (st != USHER_OK)
+        return st;
+    st = us_reserve(e, 1, 1);
+    if (st == USHER_OK)
+        st = us_capacity_prepare(e);
+    if (st != USHER_OK)
+        return us_finish(e, st);
+    (void)us_capacity_take(e, slot, ticket_id, channel);
     return us_finish(e, USHER_OK);
 }
 
@@ -135,20 +146,10 @@ static void start_wrapup(usher_engine *e, us_agent *a, uint32_t w)
 
 #define KNOWN_RELEASE_FLAGS (USHER_RELEASE_HEAVY | USHER_RELEASE_NO_WRAPUP)
 
-USHER_API usher_status usher_capacity_release(usher_engine *e, uint64_t ticket_id, uint32_t flags)
+void us_capacity_end(usher_engine *e, uint32_t w, uint32_t flags)
 {
-    US_CHECK_ENGINE(e);
-    if (flags & ~(uint32_t)KNOWN_RELEASE_FLAGS)
-        return USHER_EINVAL;
-    uint32_t w;
-    if (!us_idmap_find(&e->agents.by_ticket, ticket_id, &w))
-        return USHER_ENOTFOUND;
-    /* Timers: the wrap-up, the cool-down, the idle timeout. */
-    usher_status st = us_reserve(e, 1, 3);
-    if (st != USHER_OK)
-        return us_finish(e, st);
-
     us_work *work = &e->agents.works[w];
+    uint64_t ticket_id = work->ticket;
     uint32_t slot = work->agent, channel = work->channel;
     us_agent *a = us_agent_at(e, slot);
     const usher_channel_def *def = &e->channels[channel].def;
@@ -168,6 +169,27 @@ USHER_API usher_status usher_capacity_release(usher_engine *e, uint64_t ticket_i
     if (flags & USHER_RELEASE_HEAVY)
         us_load_cap_cool_down(e, slot);
     us_agent_refresh(e, slot);
+}
+
+bool us_release_flags_valid(uint32_t flags)
+{
+    return !(flags & ~(uint32_t)KNOWN_RELEASE_FLAGS);
+}
+
+USHER_API usher_status usher_capacity_release(usher_engine *e, uint64_t ticket_id, uint32_t flags)
+{
+    US_CHECK_ENGINE(e);
+    if (!us_release_flags_valid(flags))
+        return USHER_EINVAL;
+    uint32_t w;
+    if (!us_idmap_find(&e->agents.by_ticket, ticket_id, &w))
+        return USHER_ENOTFOUND;
+    if (e->agents.works[w].routed != US_NONE)
+        return USHER_ESTATE; /* the router's ticket: usher_ticket_complete() ends it */
+    usher_status st = us_reserve(e, 1, US_RELEASE_TIMERS);
+    if (st != USHER_OK)
+        return us_finish(e, st);
+    us_capacity_end(e, w, flags);
     return us_finish(e, USHER_OK);
 }
 
@@ -215,6 +237,9 @@ void us_capacity_drop_agent(usher_engine *e, uint32_t slot)
         us_work *work = &e->agents.works[w];
         if (work->wrapping) {
             us_wheel_cancel(&e->wheel, work->timer);
+        } else if (work->routed != US_NONE) {
+            us_route_requeue(e, w, USHER_RETURN_REMOVED); /* ends the work */
+            continue;
         } else {
             (void)us_idmap_erase(&e->agents.by_ticket, work->ticket, NULL);
             us_agent_event(e, USHER_EVENT_WORK_RETURNED, a, work->ticket, work->channel,

@@ -62,12 +62,15 @@ USHER_API usher_status usher_engine_new(const usher_config *config, usher_engine
     us_skills_init(&e->skills, &e->alloc, hash_seed);
     us_agents_init(&e->agents, &e->alloc, hash_seed);
     us_index_init(&e->index, &e->alloc, hash_seed);
+    us_router_init(&e->router, &e->alloc, hash_seed);
+    e->rng = cfg.seed;
     *out = e;
     return USHER_OK;
 }
 
 static void destroy(usher_engine *e)
 {
+    us_router_free(e);
     us_index_free(&e->index, &e->alloc);
     us_agents_free(&e->agents, &e->alloc);
     us_skills_free(&e->skills);
@@ -141,8 +144,21 @@ void us_events_push(usher_engine *e, const usher_event *event)
     slot->seq = ++e->last_seq;
 }
 
+uint32_t us_random_below(usher_engine *e, size_t n)
+{
+    /* splitmix64: one add and a mix per draw; then Lemire's multiply-shift
+     * maps 32 random bits to [0, n) with a bias below n / 2^32. */
+    uint64_t z = (e->rng += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    z ^= z >> 31;
+    return (uint32_t)(((z >> 32) * (uint64_t)n) >> 32);
+}
+
 usher_status us_finish(usher_engine *e, usher_status status)
 {
+    if (!e->closing)
+        us_route(e); /* the matches this call made possible, before its events */
     if (e->delivering)
         return status; /* a nested call: the outer delivery loop takes its events */
     e->delivering = true;
@@ -193,6 +209,7 @@ static usher_status run_due(usher_engine *e, uint64_t now)
         if (st != USHER_OK)
             return st; /* the timer stays due; the next call resumes here */
         expire(e, timer);
+        us_route(e); /* at the timer's time, before the next one fires */
     }
 }
 

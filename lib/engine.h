@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "idmap.h"
 #include "index.h"
+#include "router.h"
 #include "skills.h"
 #include "usher.h"
 #include "wheel.h"
@@ -50,12 +51,33 @@ struct usher_engine {
     us_channel channels[USHER_MAX_CHANNELS];
     us_agents agents;
     us_index index;
+    us_router router;
+    uint64_t rng; /* the state of the engine's random generator */
 };
 
 static inline us_agent *us_agent_at(const usher_engine *e, uint32_t slot)
 {
     return &e->agents.items[slot];
 }
+
+static inline us_queue *us_queue_at(const usher_engine *e, uint32_t slot)
+{
+    return (us_queue *)us_pool_at(&e->router.queues, slot);
+}
+
+static inline us_bucket *us_bucket_at(const usher_engine *e, uint32_t slot)
+{
+    return (us_bucket *)us_pool_at(&e->router.buckets, slot);
+}
+
+static inline us_ticket *us_ticket_at(const usher_engine *e, uint32_t slot)
+{
+    return (us_ticket *)us_pool_at(&e->router.tickets, slot);
+}
+
+/* A pseudo-random number in [0, n), n > 0, from the engine's seeded
+ * generator. */
+uint32_t us_random_below(usher_engine *e, size_t n);
 
 static inline uint64_t us_now(const usher_engine *e) { return us_wheel_now(&e->wheel); }
 

@@ -49,12 +49,35 @@ static bool agent_meets(const us_agent *a, const us_sig *sig)
     return us_skills_meet(a->skills, a->skill_count, sig->reqs, sig->req_count);
 }
 
-/* ---- the heap of eligible agents: longest idle first ------------------------ */
+/* ---- the heap of eligible agents, in the signature's strategy order ----------- */
 
-static bool before(const usher_engine *e, us_heap_entry x, us_heap_entry y)
+static int compare_u64(uint64_t a, uint64_t b) { return (a > b) - (a < b); }
+
+/* Negative when x comes first under the strategy's own criterion. */
+static int strategy_order(const us_sig *sig, const us_agent *a, const us_agent *b,
+                          const us_heap_entry *x, const us_heap_entry *y)
+{
+    switch (sig->strategy) {
+    case USHER_STRATEGY_MOST_FREE:
+        return compare_u64(b->capacity - b->used, a->capacity - a->used);
+    case USHER_STRATEGY_BEST_SKILL:
+        return compare_u64(b->members[y->member].score, a->members[x->member].score);
+    case USHER_STRATEGY_FEWEST_ASSIGNMENTS:
+        return compare_u64(a->assignments_today, b->assignments_today);
+    case USHER_STRATEGY_ROUND_ROBIN:
+        return compare_u64(a->last_assigned, b->last_assigned);
+    default: /* longest idle, and random (which picks at random among the heap) */
+        return 0;
+    }
+}
+
+static bool before(const usher_engine *e, const us_sig *sig, us_heap_entry x, us_heap_entry y)
 {
     const us_agent *a = us_agent_at(e, x.agent), *b = us_agent_at(e, y.agent);
-    if (a->idle_since != b->idle_since)
+    int order = strategy_order(sig, a, b, &x, &y);
+    if (order != 0)
+        return order < 0;
+    if (sig->strategy != USHER_STRATEGY_ROUND_ROBIN && a->idle_since != b->idle_since)
         return a->idle_since < b->idle_since;
     return a->id < b->id;
 }
@@ -70,7 +93,7 @@ static void sift_up(usher_engine *e, us_sig *sig, size_t pos)
     us_heap_entry entry = sig->heap[pos];
     while (pos > 0) {
         size_t parent = (pos - 1) / 2;
-        if (!before(e, entry, sig->heap[parent]))
+        if (!before(e, sig, entry, sig->heap[parent]))
             break;
         heap_put(e, sig, pos, sig->heap[parent]);
         pos = parent;
@@ -85,9 +108,9 @@ static void sift_down(usher_engine *e, us_sig *sig, size_t pos)
         size_t child = 2 * pos + 1;
         if (child >= sig->heap_size)
             break;
-        if (child + 1 < sig->heap_size && before(e, sig->heap[child + 1], sig->heap[child]))
+        if (child + 1 < sig->heap_size && before(e, sig, sig->heap[child + 1], sig->heap[child]))
             child++;
-        if (!before(e, sig->heap[child], entry))
+        if (!before(e, sig, sig->heap[child], entry))
             break;
         heap_put(e, sig, pos, sig->heap[child]);
         pos = child;
@@ -95,10 +118,23 @@ static void sift_down(usher_engine *e, us_sig *sig, size_t pos)
     heap_put(e, sig, pos, entry);
 }
 
+/* An agent entering the heap of a signature with waiting tickets may take
+ * one: the router is told. */
 static void heap_push(usher_engine *e, us_sig *sig, uint32_t agent, uint32_t member)
 {
     sig->heap[sig->heap_size] = (us_heap_entry){agent, member};
     sift_up(e, sig, sig->heap_size++);
+    if (sig->waiting > 0)
+        us_route_mark_agent(e, agent);
+}
+
+/* Restores the heap order around an entry whose key changed. */
+static void resift(usher_engine *e, us_sig *sig, size_t pos)
+{
+    if (pos > 0 && before(e, sig, sig->heap[pos], sig->heap[(pos - 1) / 2]))
+        sift_up(e, sig, pos);
+    else
+        sift_down(e, sig, pos);
 }
 
 static void heap_remove(usher_engine *e, us_sig *sig, size_t pos)
@@ -109,10 +145,7 @@ static void heap_remove(usher_engine *e, us_sig *sig, size_t pos)
     if (pos == last)
         return;
     heap_put(e, sig, pos, sig->heap[last]);
-    if (pos > 0 && before(e, sig->heap[pos], sig->heap[(pos - 1) / 2]))
-        sift_up(e, sig, pos);
-    else
-        sift_down(e, sig, pos);
+    resift(e, sig, pos);
 }
 
 /* ---- memberships ---------------------------------------------------------------- */
@@ -122,13 +155,35 @@ static bool ready_for(const us_agent *a, const us_sig *sig)
     return (a->ready_mask >> sig->channel) & 1u;
 }
 
+static uint32_t level_of(const us_agent *a, uint16_t skill)
+{
+    for (uint32_t i = 0; i < a->skill_count && a->skills[i].skill <= skill; i++)
+        if (a->skills[i].skill == skill)
+            return a->skills[i].level;
+    return 0;
+}
+
+/* USHER_STRATEGY_BEST_SKILL's score: required levels plus weighted
+ * preferred levels (0 for other strategies, which ignore it). */
+static uint32_t skill_score(const us_agent *a, const us_sig *sig)
+{
+    if (sig->strategy != USHER_STRATEGY_BEST_SKILL)
+        return 0;
+    uint32_t score = 0;
+    for (uint32_t r = 0; r < sig->req_count; r++)
+        score += level_of(a, sig->reqs[r].skill);
+    for (uint32_t p = 0; p < sig->pref_count; p++)
+        score += sig->prefs[p].level * level_of(a, sig->prefs[p].skill);
+    return score;
+}
+
 /* Adds a membership (room reserved in the agent's array and the heap). */
 static void add_membership(usher_engine *e, uint32_t slot, uint32_t s)
 {
     us_agent *a = us_agent_at(e, slot);
     us_sig *sig = &e->index.sigs[s];
     uint32_t m = (uint32_t)a->member_count++;
-    a->members[m] = (us_membership){s, US_NONE};
+    a->members[m] = (us_membership){s, US_NONE, skill_score(a, sig)};
     sig->members++;
     if (ready_for(a, sig))
         heap_push(e, sig, slot, m);
@@ -202,6 +257,15 @@ void us_index_rematch(usher_engine *e, uint32_t slot)
     for (size_t m = a->member_count; m-- > 0;)
         if (!agent_meets(a, &e->index.sigs[a->members[m].sig]))
             remove_membership(e, slot, (uint32_t)m);
+    for (size_t m = 0; m < a->member_count; m++) {
+        us_membership *mb = &a->members[m];
+        uint32_t score = skill_score(a, &e->index.sigs[mb->sig]);
+        if (score != mb->score) {
+            mb->score = score;
+            if (mb->heap_pos != US_NONE)
+                resift(e, &e->index.sigs[mb->sig], mb->heap_pos);
+        }
+    }
     uint64_t mark = mark_memberships(e, a);
     for (size_t s = 0; s < e->index.slots; s++) {
         us_sig *sig = &e->index.sigs[s];
@@ -237,18 +301,19 @@ void us_index_key_changed(usher_engine *e, uint32_t slot)
     us_agent *a = us_agent_at(e, slot);
     for (size_t m = 0; m < a->member_count; m++) {
         uint32_t pos = a->members[m].heap_pos;
-        if (pos != US_NONE) {
-            us_sig *sig = &e->index.sigs[a->members[m].sig];
-            sift_up(e, sig, pos);
-            sift_down(e, sig, a->members[m].heap_pos);
-        }
+        if (pos != US_NONE)
+            resift(e, &e->index.sigs[a->members[m].sig], pos);
     }
 }
 
-uint32_t us_index_best(const usher_engine *e, uint32_t s)
+uint32_t us_index_pick(usher_engine *e, uint32_t s)
 {
     const us_sig *sig = &e->index.sigs[s];
-    return sig->heap_size > 0 ? sig->heap[0].agent : US_NONE;
+    if (sig->heap_size == 0)
+        return US_NONE;
+    if (sig->strategy != USHER_STRATEGY_RANDOM)
+        return sig->heap[0].agent;
+    return sig->heap[us_random_below(e, sig->heap_size)].agent;
 }
 
 bool us_index_uses_channel(const usher_engine *e, uint32_t channel)
@@ -261,28 +326,33 @@ bool us_index_uses_channel(const usher_engine *e, uint32_t channel)
 
 /* ---- signatures ----------------------------------------------------------------- */
 
-static uint64_t sig_hash(const usher_engine *e, uint32_t channel, const us_skill_entry *reqs,
-                         uint32_t req_count)
+static uint64_t sig_hash(const usher_engine *e, const us_sig_key *key)
 {
-    uint64_t seed = e->index.by_hash.seed + channel;
-    return XXH3_64bits_withSeed(reqs, req_count * sizeof *reqs, seed);
+    uint64_t seed = e->index.by_hash.seed + key->channel + ((uint64_t)key->strategy << 8);
+    uint64_t h = XXH3_64bits_withSeed(key->reqs, key->req_count * sizeof *key->reqs, seed);
+    return XXH3_64bits_withSeed(key->prefs, key->pref_count * sizeof *key->prefs, h);
 }
 
-static bool sig_is(const us_sig *sig, uint32_t channel, const us_skill_entry *reqs,
-                   uint32_t req_count)
+static bool same_entries(const us_skill_entry *a, const us_skill_entry *b, uint32_t n)
 {
-    return sig->channel == channel && sig->req_count == req_count &&
-           (req_count == 0 || memcmp(sig->reqs, reqs, req_count * sizeof *reqs) == 0);
+    return n == 0 || memcmp(a, b, n * sizeof *a) == 0;
 }
 
-static uint32_t find_sig(const usher_engine *e, uint64_t hash, uint32_t channel,
-                         const us_skill_entry *reqs, uint32_t req_count)
+static bool sig_is(const us_sig *sig, const us_sig_key *key)
+{
+    return sig->channel == key->channel && sig->strategy == key->strategy &&
+           sig->req_count == key->req_count && sig->pref_count == key->pref_count &&
+           same_entries(sig->reqs, key->reqs, key->req_count) &&
+           same_entries(sig->prefs, key->prefs, key->pref_count);
+}
+
+static uint32_t find_sig(const usher_engine *e, uint64_t hash, const us_sig_key *key)
 {
     uint32_t s;
     if (!us_idmap_find(&e->index.by_hash, hash, &s))
         return US_NONE;
     for (; s != US_NONE; s = e->index.sigs[s].next)
-        if (sig_is(&e->index.sigs[s], channel, reqs, req_count))
+        if (sig_is(&e->index.sigs[s], key))
             return s;
     return US_NONE;
 }
@@ -322,28 +392,38 @@ static usher_status reserve_new_memberships(usher_engine *e, const us_sig *sig, 
     return USHER_OK;
 }
 
-/* Builds a free signature slot's fields (memory only: not linked yet). */
-static usher_status build_sig(usher_engine *e, us_sig *sig, uint32_t channel,
-                              const us_skill_entry *reqs, uint32_t req_count)
+static void free_sig_arrays(usher_engine *e, us_sig *sig)
 {
-    sig->channel = channel;
-    sig->req_count = req_count;
-    sig->reqs = us_malloc(&e->alloc, (req_count ? req_count : 1) * sizeof *reqs);
+    us_free(&e->alloc, sig->reqs);
+    us_free(&e->alloc, sig->heap);
+    sig->reqs = sig->prefs = NULL;
+    sig->heap = NULL;
+    sig->heap_capacity = 0;
+}
+
+/* Builds a free signature slot's fields (memory only: not linked yet).
+ * Requirements and preferences share one array. */
+static usher_status build_sig(usher_engine *e, us_sig *sig, const us_sig_key *key)
+{
+    sig->channel = key->channel;
+    sig->strategy = key->strategy;
+    sig->req_count = key->req_count;
+    sig->pref_count = key->pref_count;
+    size_t n = (size_t)key->req_count + key->pref_count;
+    sig->reqs = us_malloc(&e->alloc, (n ? n : 1) * sizeof *sig->reqs);
     if (!sig->reqs)
         return USHER_ENOMEM;
-    if (req_count)
-        memcpy(sig->reqs, reqs, req_count * sizeof *reqs);
+    sig->prefs = sig->reqs + key->req_count;
+    if (key->req_count)
+        memcpy(sig->reqs, key->reqs, key->req_count * sizeof *sig->reqs);
+    if (key->pref_count)
+        memcpy(sig->prefs, key->prefs, key->pref_count * sizeof *sig->prefs);
     size_t matching = 0;
     usher_status st = reserve_new_memberships(e, sig, &matching);
     if (st == USHER_OK)
         st = grow_heap(e, sig, matching ? matching : 1);
-    if (st != USHER_OK) {
-        us_free(&e->alloc, sig->reqs);
-        us_free(&e->alloc, sig->heap);
-        sig->reqs = NULL;
-        sig->heap = NULL;
-        sig->heap_capacity = 0;
-    }
+    if (st != USHER_OK)
+        free_sig_arrays(e, sig);
     return st;
 }
 
@@ -378,11 +458,16 @@ static void unlink_sig(usher_engine *e, uint32_t s)
     e->index.sigs[prev].next = sig->next;
 }
 
-usher_status us_index_acquire(usher_engine *e, uint32_t channel, const us_skill_entry *reqs,
-                              uint32_t req_count, uint32_t *out)
+bool us_index_find(const usher_engine *e, const us_sig_key *key, uint32_t *sig)
 {
-    uint64_t hash = sig_hash(e, channel, reqs, req_count);
-    uint32_t s = find_sig(e, hash, channel, reqs, req_count);
+    *sig = find_sig(e, sig_hash(e, key), key);
+    return *sig != US_NONE;
+}
+
+usher_status us_index_acquire(usher_engine *e, const us_sig_key *key, uint32_t *out)
+{
+    uint64_t hash = sig_hash(e, key);
+    uint32_t s = find_sig(e, hash, key);
     if (s != US_NONE) {
         e->index.sigs[s].refs++;
         *out = s;
@@ -395,7 +480,7 @@ usher_status us_index_acquire(usher_engine *e, uint32_t channel, const us_skill_
         return st;
     s = e->index.free_head;
     us_sig *sig = &e->index.sigs[s];
-    st = build_sig(e, sig, channel, reqs, req_count);
+    st = build_sig(e, sig, key);
     if (st != USHER_OK)
         return st;
     e->index.free_head = sig->next;
@@ -404,6 +489,8 @@ usher_status us_index_acquire(usher_engine *e, uint32_t channel, const us_skill_
     sig->members = 0;
     sig->heap_size = 0;
     sig->mark = 0;
+    sig->waiting = 0;
+    sig->buckets = US_NONE;
     link_sig(e, s);
     for (uint32_t slot = 0; slot < e->agents.slots; slot++)
         if (us_agent_at(e, slot)->live && agent_meets(us_agent_at(e, slot), sig))
@@ -427,8 +514,7 @@ void us_index_release(usher_engine *e, uint32_t s)
         }
     }
     unlink_sig(e, s);
-    us_free(&e->alloc, sig->reqs);
-    us_free(&e->alloc, sig->heap);
+    free_sig_arrays(e, sig);
     memset(sig, 0, sizeof *sig);
     sig->next = e->index.free_head;
     e->index.free_head = s;
@@ -479,7 +565,7 @@ static bool sig_consistent(const usher_engine *e, const us_sig *sig)
     if (meet != sig->members || eligible != sig->heap_size || sig->heap_capacity < meet)
         return false;
     for (size_t pos = 1; pos < sig->heap_size; pos++)
-        if (before(e, sig->heap[pos], sig->heap[(pos - 1) / 2]))
+        if (before(e, sig, sig->heap[pos], sig->heap[(pos - 1) / 2]))
             return false;
     return true;
 }

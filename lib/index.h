@@ -1,9 +1,12 @@
 /*
- * The eligibility index: for each signature (a channel and a set of
- * required skills with minimum levels) the agents whose skills meet it, and
- * among them a heap of those eligible for the channel now, ordered longest
- * idle first (idle_since, then agent id). Updated incrementally on every
- * change of an agent's skills, eligibility or idle time.
+ * The eligibility index: for each signature (a channel, a selection
+ * strategy, a set of required skills with minimum levels, and preferred
+ * skills with weights under USHER_STRATEGY_BEST_SKILL) the agents whose
+ * skills meet it, and among them a heap of those eligible for the channel
+ * now, in the strategy's order. Updated incrementally on every change of
+ * an agent's skills, eligibility or ordering key. Waiting tickets are
+ * filed by signature too (router.h): a ticket's signature names the
+ * agents who could take it.
  */
 #ifndef USHER_INDEX_H
 #define USHER_INDEX_H
@@ -23,13 +26,28 @@ typedef struct us_sig {
     uint32_t refs; /* 0: a free slot */
     uint32_t next; /* next signature with the same hash, or the free list */
     uint32_t channel;
-    uint32_t req_count;
-    us_skill_entry *reqs; /* sorted by skill id */
+    uint32_t strategy; /* enum usher_strategy */
+    uint32_t req_count, pref_count;
+    us_skill_entry *reqs;  /* sorted by skill id; one allocation with prefs */
+    us_skill_entry *prefs; /* sorted; level is the weight */
     us_heap_entry *heap;  /* eligible members; room for every member */
     size_t heap_size, heap_capacity;
     uint32_t members;
     uint64_t mark; /* scratch for re-matching an agent */
+    uint64_t waiting; /* tickets waiting in the buckets of this signature */
+    uint32_t buckets; /* the first bucket (router.h) of this signature */
 } us_sig;
+
+/* What identifies a signature. Preferences are part of it only under
+ * USHER_STRATEGY_BEST_SKILL (the caller leaves them out otherwise). */
+typedef struct us_sig_key {
+    uint32_t channel;
+    uint32_t strategy;
+    const us_skill_entry *reqs; /* sorted, distinct, levels 1..10 */
+    uint32_t req_count;
+    const us_skill_entry *prefs; /* sorted, distinct, weights as levels */
+    uint32_t pref_count;
+} us_sig_key;
 
 typedef struct us_index {
     us_sig *sigs;
@@ -42,15 +60,17 @@ typedef struct us_index {
 void us_index_init(us_index *x, const us_alloc *alloc, uint64_t seed);
 void us_index_free(us_index *x, const us_alloc *alloc);
 
-/* Takes a reference to the signature (channel, reqs): found or created.
- * reqs: sorted by skill, no duplicates, levels 1..10, channel defined.
- * USHER_ENOMEM / USHER_ELIMIT change nothing. */
-usher_status us_index_acquire(usher_engine *e, uint32_t channel, const us_skill_entry *reqs,
-                              uint32_t req_count, uint32_t *sig);
+/* Takes a reference to the signature of *key: found or created (the
+ * channel defined). USHER_ENOMEM / USHER_ELIMIT change nothing. */
+usher_status us_index_acquire(usher_engine *e, const us_sig_key *key, uint32_t *sig);
 void us_index_release(usher_engine *e, uint32_t sig);
+/* The live signature of *key, without taking a reference. */
+bool us_index_find(const usher_engine *e, const us_sig_key *key, uint32_t *sig);
 
-/* The longest-idle eligible agent of a signature (slot), or US_NONE. */
-uint32_t us_index_best(const usher_engine *e, uint32_t sig);
+/* The eligible agent (slot) the signature's strategy chooses, or US_NONE:
+ * the heap's first, or a uniformly random one under
+ * USHER_STRATEGY_RANDOM (which draws from the engine's generator). */
+uint32_t us_index_pick(usher_engine *e, uint32_t sig);
 
 /* True if a live signature routes to the channel. */
 bool us_index_uses_channel(const usher_engine *e, uint32_t channel);
@@ -64,7 +84,8 @@ void us_index_rematch(usher_engine *e, uint32_t agent);
 /* Leaves every signature (the agent is being removed). */
 void us_index_forget(usher_engine *e, uint32_t agent);
 
-/* The agent's ready_mask changed from old_mask; idle_since changed. */
+/* The agent's ready_mask changed from old_mask; an ordering key (idle
+ * time, free capacity, assignments, skills score) changed. */
 void us_index_ready_changed(usher_engine *e, uint32_t agent, uint32_t old_mask);
 void us_index_key_changed(usher_engine *e, uint32_t agent);
 

@@ -30,6 +30,14 @@
 #define SIGS 24
 #define TICKETS 200
 
+/* A longest-idle signature of (channel, reqs). */
+static usher_status acquire(usher_engine *e, uint32_t channel, const us_skill_entry *reqs,
+                            uint32_t count, uint32_t *sig)
+{
+    us_sig_key key = {.channel = channel, .reqs = reqs, .req_count = count};
+    return us_index_acquire(e, &key, sig);
+}
+
 typedef struct world {
     usher_engine *e;
     uint64_t rng;
@@ -63,7 +71,7 @@ static void check_world(world *w)
     assert_true(us_index_check(w->e));
     for (int i = 0; i < SIGS; i++)
         if (w->sig_live[i])
-            assert_int_equal(us_index_best(w->e, w->sig[i]), brute_best(w->e, w->sig[i]));
+            assert_int_equal(us_index_pick(w->e, w->sig[i]), brute_best(w->e, w->sig[i]));
 }
 
 static void random_sig(world *w, int i)
@@ -75,7 +83,7 @@ static void random_sig(world *w, int i)
             reqs[count++] = (us_skill_entry){.skill = (uint16_t)skill,
                                              .level = (uint8_t)(1 + test_rand_below(&w->rng, 10))};
     uint32_t channel = (uint32_t)test_rand_below(&w->rng, 3);
-    assert_int_equal(us_index_acquire(w->e, channel, reqs, count, &w->sig[i]), USHER_OK);
+    assert_int_equal(acquire(w->e, channel, reqs, count, &w->sig[i]), USHER_OK);
     w->sig_live[i] = 1;
 }
 
@@ -184,9 +192,9 @@ static void test_signatures_are_interned(void **state)
     define_channels(e);
     us_skill_entry reqs[] = {{.skill = 0, .level = 3}};
     uint32_t a, b, c;
-    assert_int_equal(us_index_acquire(e, 1, reqs, 1, &a), USHER_OK);
-    assert_int_equal(us_index_acquire(e, 1, reqs, 1, &b), USHER_OK);
-    assert_int_equal(us_index_acquire(e, 2, reqs, 1, &c), USHER_OK);
+    assert_int_equal(acquire(e, 1, reqs, 1, &a), USHER_OK);
+    assert_int_equal(acquire(e, 1, reqs, 1, &b), USHER_OK);
+    assert_int_equal(acquire(e, 2, reqs, 1, &c), USHER_OK);
     assert_int_equal(a, b);
     assert_int_not_equal(a, c);
     assert_true(us_index_uses_channel(e, 1));
@@ -212,8 +220,8 @@ static void test_longest_idle_order(void **state)
     assert_int_equal(usher_engine_new(&cfg, &e), USHER_OK);
     define_channels(e);
     uint32_t sig;
-    assert_int_equal(us_index_acquire(e, 2, NULL, 0, &sig), USHER_OK);
-    assert_int_equal(us_index_best(e, sig), US_NONE);
+    assert_int_equal(acquire(e, 2, NULL, 0, &sig), USHER_OK);
+    assert_int_equal(us_index_pick(e, sig), US_NONE);
     for (uint64_t id = 1; id <= 3; id++) {
         assert_int_equal(usher_agent_add(e, id, 4), USHER_OK);
         assert_int_equal(usher_advance(e, 1000 + id * 10), USHER_OK);
@@ -221,15 +229,15 @@ static void test_longest_idle_order(void **state)
     }
     uint32_t slot;
     assert_int_equal(us_agent_find(e, 1, &slot), USHER_OK);
-    assert_int_equal(us_index_best(e, sig), slot);
+    assert_int_equal(us_index_pick(e, sig), slot);
     assert_int_equal(usher_capacity_reserve(e, 1, 77, 2), USHER_OK);
     assert_int_equal(usher_advance(e, 2000), USHER_OK);
     assert_int_equal(usher_capacity_release(e, 77, 0), USHER_OK); /* agent 1 idle since 2000 */
     assert_int_equal(us_agent_find(e, 2, &slot), USHER_OK);
-    assert_int_equal(us_index_best(e, sig), slot);
+    assert_int_equal(us_index_pick(e, sig), slot);
     assert_int_equal(usher_agent_set_state(e, 2, USHER_AGENT_AWAY, 5), USHER_OK);
     assert_int_equal(us_agent_find(e, 3, &slot), USHER_OK);
-    assert_int_equal(us_index_best(e, sig), slot);
+    assert_int_equal(us_index_pick(e, sig), slot);
     assert_true(us_index_check(e));
     us_index_release(e, sig);
     usher_engine_free(e);
@@ -251,7 +259,7 @@ static void test_index_out_of_memory(void **state)
         define_channels(e);
         uint32_t skill, sig0, sig1;
         assert_int_equal(usher_skill_intern(e, "billing", &skill), USHER_OK);
-        assert_int_equal(us_index_acquire(e, 1, NULL, 0, &sig0), USHER_OK);
+        assert_int_equal(acquire(e, 1, NULL, 0, &sig0), USHER_OK);
         for (uint64_t id = 1; id <= 20; id++) {
             assert_int_equal(usher_agent_add(e, id, 3), USHER_OK);
             assert_int_equal(usher_agent_set_state(e, id, USHER_AGENT_AVAILABLE, 0), USHER_OK);
@@ -259,7 +267,7 @@ static void test_index_out_of_memory(void **state)
         ta.calls = 0;
         ta.fail_at = fail_at;
         us_skill_entry req = {.skill = (uint16_t)skill, .level = 2};
-        usher_status st = us_index_acquire(e, 1, &req, 1, &sig1);
+        usher_status st = acquire(e, 1, &req, 1, &sig1);
         for (uint64_t id = 1; st == USHER_OK && id <= 20; id++)
             st = usher_agent_set_skill(e, id, skill, 5);
         assert_true(st == USHER_OK || st == USHER_ENOMEM);

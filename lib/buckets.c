@@ -1,0 +1,277 @@
+/*
+ * Buckets: the waiting tickets of one queue and one signature, in a heap
+ * ordered by effective priority (see router.h and usher.h "Queues").
+ *
+ * Within a queue the order of two tickets does not change as they wait:
+ * both gain ageing_rate per second, so the difference of their effective
+ * priorities is fixed. That makes a plain binary heap exact, with O(log n)
+ * push and removal and O(1) top.
+ */
+#include "engine.h"
+
+#include <string.h>
+
+/* Ages beyond this (about 34.8 years) count as this: it keeps every
+ * product below in int64_t. */
+#define AGE_CAP (UINT64_C(1) << 40)
+
+static int64_t base_points(const us_queue *q, const us_ticket *t)
+{
+    return (int64_t)t->priority + q->def.tier_weight[t->tier];
+}
+
+static uint64_t capped(uint64_t ms) { return ms < AGE_CAP ? ms : AGE_CAP; }
+
+int64_t us_ticket_urgency(const usher_engine *e, const us_ticket *t)
+{
+    const us_queue *q = us_queue_at(e, us_bucket_at(e, t->bucket)->queue);
+    uint64_t age = us_now(e) > t->created ? us_now(e) - t->created : 0;
+    return 1000000 * base_points(q, t) + (int64_t)q->def.ageing_rate * (int64_t)capped(age);
+}
+
+/* Within one queue: compares without the clock, so the heap stays valid. */
+static bool same_queue_before(const us_queue *q, const us_ticket *x, const us_ticket *y)
+{
+    /* Urgency(x) - urgency(y) = 10^6 (base x - base y) + rate (created y - created x). */
+    int64_t older = y->created >= x->created ? (int64_t)capped(y->created - x->created)
+                                             : -(int64_t)capped(x->created - y->created);
+    int64_t diff = 1000000 * (base_points(q, x) - base_points(q, y)) +
+                   (int64_t)q->def.ageing_rate * older;
+    if (diff != 0)
+        return diff > 0;
+    return x->seq < y->seq;
+}
+
+bool us_ticket_before(const usher_engine *e, uint32_t x, uint32_t y)
+{
+    const us_ticket *a = us_ticket_at(e, x), *b = us_ticket_at(e, y);
+    uint32_t qa = us_bucket_at(e, a->bucket)->queue, qb = us_bucket_at(e, b->bucket)->queue;
+    if (qa == qb)
+        return same_queue_before(us_queue_at(e, qa), a, b);
+    int64_t ua = us_ticket_urgency(e, a), ub = us_ticket_urgency(e, b);
+    if (ua != ub)
+        return ua > ub;
+    return a->seq < b->seq;
+}
+
+/* ---- the heap ---------------------------------------------------------------- */
+
+static bool heap_before(const usher_engine *e, const us_bucket *b, uint32_t x, uint32_t y)
+{
+    return same_queue_before(us_queue_at(e, b->queue), us_ticket_at(e, x), us_ticket_at(e, y));
+}
+
+static void put(usher_engine *e, us_bucket *b, size_t pos, uint32_t ticket)
+{
+    b->heap[pos] = ticket;
+    us_ticket_at(e, ticket)->heap_pos = (uint32_t)pos;
+}
+
+static void sift_up(usher_engine *e, us_bucket *b, size_t pos)
+{
+    uint32_t ticket = b->heap[pos];
+    while (pos > 0) {
+        size_t parent = (pos - 1) / 2;
+        if (!heap_before(e, b, ticket, b->heap[parent]))
+            break;
+        put(e, b, pos, b->heap[parent]);
+        pos = parent;
+    }
+    put(e, b, pos, ticket);
+}
+
+static void sift_down(usher_engine *e, us_bucket *b, size_t pos)
+{
+    uint32_t ticket = b->heap[pos];
+    for (;;) {
+        size_t child = 2 * pos + 1;
+        if (child >= b->size)
+            break;
+        if (child + 1 < b->size && heap_before(e, b, b->heap[child + 1], b->heap[child]))
+            child++;
+        if (!heap_before(e, b, b->heap[child], ticket))
+            break;
+        put(e, b, pos, b->heap[child]);
+        pos = child;
+    }
+    put(e, b, pos, ticket);
+}
+
+static void resift(usher_engine *e, us_bucket *b, size_t pos)
+{
+    if (pos > 0 && heap_before(e, b, b->heap[pos], b->heap[(pos - 1) / 2]))
+        sift_up(e, b, pos);
+    else
+        sift_down(e, b, pos);
+}
+
+void us_bucket_push(usher_engine *e, uint32_t ticket)
+{
+    us_ticket *t = us_ticket_at(e, ticket);
+    us_bucket *b = us_bucket_at(e, t->bucket);
+    t->state = USHER_TICKET_WAITING;
+    b->heap[b->size] = ticket;
+    sift_up(e, b, b->size++);
+    e->index.sigs[b->sig].waiting++;
+}
+
+void us_bucket_remove(usher_engine *e, uint32_t ticket)
+{
+    us_ticket *t = us_ticket_at(e, ticket);
+    us_bucket *b = us_bucket_at(e, t->bucket);
+    size_t pos = t->heap_pos, last = --b->size;
+    t->heap_pos = US_NONE;
+    e->index.sigs[b->sig].waiting--;
+    if (pos == last)
+        return;
+    put(e, b, pos, b->heap[last]);
+    resift(e, b, pos);
+}
+
+void us_bucket_resift(usher_engine *e, uint32_t ticket)
+{
+    us_ticket *t = us_ticket_at(e, ticket);
+    resift(e, us_bucket_at(e, t->bucket), t->heap_pos);
+}
+
+uint32_t us_bucket_top(const usher_engine *e, uint32_t bucket)
+{
+    const us_bucket *b = us_bucket_at(e, bucket);
+    return b->size > 0 ? b->heap[0] : US_NONE;
+}
+
+/* ---- buckets: found or created per (queue, signature) ---------------------------- */
+
+static uint64_t bucket_key(uint32_t queue, uint32_t sig) { return (uint64_t)queue << 32 | sig; }
+
+static usher_status grow_heap(usher_engine *e, us_bucket *b, size_t needed)
+{
+    void *heap = b->heap;
+    usher_status st = us_grow_array(&e->alloc, &heap, &b->capacity, needed, sizeof *b->heap);
+    b->heap = heap;
+    return st;
+}
+
+static void link_bucket(usher_engine *e, uint32_t slot)
+{
+    us_bucket *b = us_bucket_at(e, slot);
+    us_sig *sig = &e->index.sigs[b->sig];
+    us_queue *q = us_queue_at(e, b->queue);
+    b->sig_prev = b->queue_prev = US_NONE;
+    b->sig_next = sig->buckets;
+    b->queue_next = q->buckets;
+    if (sig->buckets != US_NONE)
+        us_bucket_at(e, sig->buckets)->sig_prev = slot;
+    if (q->buckets != US_NONE)
+        us_bucket_at(e, q->buckets)->queue_prev = slot;
+    sig->buckets = q->buckets = slot;
+}
+
+static void unlink_bucket(usher_engine *e, uint32_t slot)
+{
+    us_bucket *b = us_bucket_at(e, slot);
+    us_sig *sig = &e->index.sigs[b->sig];
+    us_queue *q = us_queue_at(e, b->queue);
+    if (b->sig_prev != US_NONE)
+        us_bucket_at(e, b->sig_prev)->sig_next = b->sig_next;
+    else
+        sig->buckets = b->sig_next;
+    if (b->sig_next != US_NONE)
+        us_bucket_at(e, b->sig_next)->sig_prev = b->sig_prev;
+    if (b->queue_prev != US_NONE)
+        us_bucket_at(e, b->queue_prev)->queue_next = b->queue_next;
+    else
+        q->buckets = b->queue_next;
+    if (b->queue_next != US_NONE)
+        us_bucket_at(e, b->queue_next)->queue_prev = b->queue_prev;
+}
+
+/* Creates the bucket; every step is reserved before anything is linked. */
+static usher_status create_bucket(usher_engine *e, uint32_t queue, const us_sig_key *key,
+                                  uint32_t *out)
+{
+    us_router *r = &e->router;
+    usher_status st = us_pool_reserve(&r->buckets, &e->alloc);
+    if (st == USHER_OK)
+        st = us_idmap_reserve(&r->bucket_by_key, 1);
+    uint32_t sig;
+    if (st == USHER_OK)
+        st = us_index_acquire(e, key, &sig);
+    if (st != USHER_OK)
+        return st;
+    uint32_t slot = r->buckets.free_head;
+    us_bucket *b = us_bucket_at(e, slot);
+    b->heap = NULL;
+    b->capacity = 0;
+    st = grow_heap(e, b, 1);
+    if (st != USHER_OK) {
+        us_index_release(e, sig);
+        return st;
+    }
+    (void)us_pool_take(&r->buckets);
+    b->queue = queue;
+    b->sig = sig;
+    b->size = 0;
+    b->tickets = 0;
+    (void)us_idmap_insert(&r->bucket_by_key, bucket_key(queue, sig), slot);
+    link_bucket(e, slot);
+    *out = slot;
+    return USHER_OK;
+}
+
+static void destroy_bucket(usher_engine *e, uint32_t slot)
+{
+    us_bucket *b = us_bucket_at(e, slot);
+    uint32_t sig = b->sig;
+    unlink_bucket(e, slot);
+    (void)us_idmap_erase(&e->router.bucket_by_key, bucket_key(b->queue, sig), NULL);
+    us_free(&e->alloc, b->heap);
+    b->heap = NULL;
+    us_pool_put(&e->router.buckets, slot);
+    us_index_release(e, sig);
+}
+
+static uint32_t find_bucket(usher_engine *e, uint32_t queue, const us_sig_key *key)
+{
+    uint32_t sig, slot;
+    if (!us_index_find(e, key, &sig))
+        return US_NONE;
+    return us_idmap_find(&e->router.bucket_by_key, bucket_key(queue, sig), &slot) ? slot
+                                                                                  : US_NONE;
+}
+
+usher_status us_bucket_prepare(usher_engine *e, uint32_t queue, const us_sig_key *key,
+                               uint32_t *bucket, bool *created)
+{
+    uint32_t slot = find_bucket(e, queue, key);
+    *created = slot == US_NONE;
+    if (*created) {
+        usher_status st = create_bucket(e, queue, key, &slot);
+        if (st != USHER_OK)
+            return st;
+    }
+    us_bucket *b = us_bucket_at(e, slot);
+    usher_status st = grow_heap(e, b, (size_t)b->tickets + 1);
+    if (st != USHER_OK) {
+        if (*created)
+            destroy_bucket(e, slot);
+        return st;
+    }
+    *bucket = slot;
+    return USHER_OK;
+}
+
+void us_bucket_abandon(usher_engine *e, uint32_t bucket) { destroy_bucket(e, bucket); }
+
+void us_bucket_drop_queue(usher_engine *e, uint32_t queue)
+{
+    while (us_queue_at(e, queue)->buckets != US_NONE)
+        destroy_bucket(e, us_queue_at(e, queue)->buckets);
+}
+
+void us_router_free_buckets(usher_engine *e)
+{
+    us_pool *p = &e->router.buckets;
+    for (uint32_t slot = 0; slot < p->slots; slot++)
+        us_free(&e->alloc, us_bucket_at(e, slot)->heap);
+}

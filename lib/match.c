@@ -1,0 +1,211 @@
+/*
+ * Matching waiting tickets with eligible agents (see router.h).
+ *
+ * Two lists say where a match may have become possible: agents that
+ * entered the heap of a signature with waiting tickets (the index tells us)
+ * and tickets that started waiting (a requeue, a transfer, a changed
+ * requirement). us_route() empties both; each step either assigns a
+ * ticket or drops an entry, so it ends.
+ */
+#include "engine.h"
+
+/* ---- the two lists: intrusive, so marking never allocates ------------------------ */
+
+void us_route_mark_agent(usher_engine *e, uint32_t slot)
+{
+    us_agent *a = us_agent_at(e, slot);
+    if (a->dirty)
+        return;
+    a->dirty = true;
+    a->dirty_prev = US_NONE;
+    a->dirty_next = e->router.dirty_agents;
+    if (a->dirty_next != US_NONE)
+        us_agent_at(e, a->dirty_next)->dirty_prev = slot;
+    e->router.dirty_agents = slot;
+}
+
+void us_route_unmark_agent(usher_engine *e, uint32_t slot)
+{
+    us_agent *a = us_agent_at(e, slot);
+    if (!a->dirty)
+        return;
+    if (a->dirty_prev != US_NONE)
+        us_agent_at(e, a->dirty_prev)->dirty_next = a->dirty_next;
+    else
+        e->router.dirty_agents = a->dirty_next;
+    if (a->dirty_next != US_NONE)
+        us_agent_at(e, a->dirty_next)->dirty_prev = a->dirty_prev;
+    a->dirty = false;
+}
+
+void us_route_mark_ticket(usher_engine *e, uint32_t slot)
+{
+    us_ticket *t = us_ticket_at(e, slot);
+    if (t->dirty)
+        return;
+    t->dirty = true;
+    t->dirty_prev = US_NONE;
+    t->dirty_next = e->router.dirty_tickets;
+    if (t->dirty_next != US_NONE)
+        us_ticket_at(e, t->dirty_next)->dirty_prev = slot;
+    e->router.dirty_tickets = slot;
+}
+
+void us_route_unmark_ticket(usher_engine *e, uint32_t slot)
+{
+    us_ticket *t = us_ticket_at(e, slot);
+    if (!t->dirty)
+        return;
+    if (t->dirty_prev != US_NONE)
+        us_ticket_at(e, t->dirty_prev)->dirty_next = t->dirty_next;
+    else
+        e->router.dirty_tickets = t->dirty_next;
+    if (t->dirty_next != US_NONE)
+        us_ticket_at(e, t->dirty_next)->dirty_prev = t->dirty_prev;
+    t->dirty = false;
+}
+
+/* ---- assignment ------------------------------------------------------------------ */
+
+usher_status us_route_reserve_assignment(usher_engine *e)
+{
+    /* Events: the assignment and a load cap reached; timers: the load cap
+     * and the idle timer. */
+    usher_status st = us_reserve(e, 2, 2);
+    return st == USHER_OK ? us_capacity_prepare(e) : st;
+}
+
+static void count_answer(usher_engine *e, us_ticket *t, us_queue *q)
+{
+    if (t->answered)
+        return;
+    t->answered = true;
+    uint64_t wait = us_now(e) > t->created ? us_now(e) - t->created : 0;
+    q->stats.answered++;
+    q->stats.answer_wait_ms += wait;
+    if (wait <= q->def.service_level_ms)
+        q->stats.answered_in_sl++;
+}
+
+void us_route_assign(usher_engine *e, uint32_t ticket, uint32_t agent)
+{
+    us_ticket *t = us_ticket_at(e, ticket);
+    us_bucket *b = us_bucket_at(e, t->bucket);
+    uint32_t channel = e->index.sigs[b->sig].channel;
+    if (t->heap_pos != US_NONE)
+        us_bucket_remove(e, ticket);
+    us_route_unmark_ticket(e, ticket);
+    /* Set before the reservation re-sorts the agent in the index. */
+    us_agent_at(e, agent)->last_assigned = ++e->router.assign_stamp;
+    t->work = us_capacity_take(e, agent, t->id, channel);
+    e->agents.works[t->work].routed = ticket;
+    t->state = USHER_TICKET_ASSIGNED;
+    t->assigned_at = us_now(e);
+    count_answer(e, t, us_queue_at(e, b->queue));
+    usher_event event = {0};
+    event.type = USHER_EVENT_TICKET_ASSIGNED;
+    event.time_ms = us_now(e);
+    event.ticket_id = t->id;
+    event.agent_id = us_agent_at(e, agent)->id;
+    event.value = (int64_t)(t->assigned_at > t->created ? t->assigned_at - t->created : 0);
+    event.reason = (int32_t)channel;
+    us_events_push(e, &event);
+}
+
+void us_route_requeue(usher_engine *e, uint32_t w, int32_t reason)
+{
+    uint32_t ticket = e->agents.works[w].routed;
+    uint64_t agent_id = us_agent_at(e, e->agents.works[w].agent)->id;
+    us_capacity_end(e, w, USHER_RELEASE_NO_WRAPUP);
+    us_ticket *t = us_ticket_at(e, ticket);
+    t->work = US_NONE;
+    t->assigned_at = 0;
+    us_bucket_push(e, ticket);
+    us_route_mark_ticket(e, ticket);
+    usher_event event = {0};
+    event.type = USHER_EVENT_TICKET_REQUEUED;
+    event.time_ms = us_now(e);
+    event.ticket_id = t->id;
+    event.agent_id = agent_id;
+    event.reason = reason;
+    us_events_push(e, &event);
+}
+
+/* ---- matching ---------------------------------------------------------------------- */
+
+/* The waiting ticket the agent should take: the first to route among the
+ * tops of the buckets of the signatures it is eligible for. */
+static uint32_t best_ticket_for(const usher_engine *e, uint32_t slot)
+{
+    const us_agent *a = us_agent_at(e, slot);
+    uint32_t best = US_NONE;
+    for (size_t m = 0; m < a->member_count; m++) {
+        const us_membership *mb = &a->members[m];
+        const us_sig *sig = &e->index.sigs[mb->sig];
+        if (mb->heap_pos == US_NONE || sig->waiting == 0)
+            continue;
+        for (uint32_t b = sig->buckets; b != US_NONE; b = us_bucket_at(e, b)->sig_next) {
+            uint32_t top = us_bucket_top(e, b);
+            if (top != US_NONE && (best == US_NONE || us_ticket_before(e, top, best)))
+                best = top;
+        }
+    }
+    return best;
+}
+
+/* One match through agent `slot`: its best ticket goes to the agent that
+ * ticket's strategy picks (the same one unless several are free). Returns
+ * false when nothing was assigned: no ticket, or no memory (*stalled). */
+static bool match_agent(usher_engine *e, uint32_t slot, bool *stalled)
+{
+    uint32_t ticket = best_ticket_for(e, slot);
+    if (ticket == US_NONE)
+        return false;
+    if (us_route_reserve_assignment(e) != USHER_OK) {
+        *stalled = true;
+        return false;
+    }
+    uint32_t sig = us_bucket_at(e, us_ticket_at(e, ticket)->bucket)->sig;
+    uint32_t taker = us_index_pick(e, sig);
+    us_route_assign(e, ticket, taker);
+    if (taker != slot)
+        us_route_mark_agent(e, taker);
+    return true;
+}
+
+/* A ticket that started waiting: the agent its strategy picks takes its
+ * own best ticket, until this one is taken or nobody is eligible. */
+static void match_ticket(usher_engine *e, uint32_t ticket, bool *stalled)
+{
+    for (;;) {
+        us_ticket *t = us_ticket_at(e, ticket);
+        if (t->state != USHER_TICKET_WAITING)
+            return;
+        uint32_t sig = us_bucket_at(e, t->bucket)->sig;
+        if (e->index.sigs[sig].heap_size == 0)
+            return;
+        uint32_t agent = e->index.sigs[sig].heap[0].agent;
+        if (!match_agent(e, agent, stalled))
+            return;
+    }
+}
+
+void us_route(usher_engine *e)
+{
+    us_router *r = &e->router;
+    bool stalled = false;
+    while (!stalled) {
+        if (r->dirty_tickets != US_NONE) {
+            uint32_t ticket = r->dirty_tickets;
+            match_ticket(e, ticket, &stalled);
+            if (!stalled)
+                us_route_unmark_ticket(e, ticket);
+        } else if (r->dirty_agents != US_NONE) {
+            uint32_t agent = r->dirty_agents;
+            if (!match_agent(e, agent, &stalled) && !stalled)
+                us_route_unmark_agent(e, agent);
+        } else {
+            return;
+        }
+    }
+}

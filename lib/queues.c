@@ -1,0 +1,143 @@
+/* Queues: definitions, statistics; the router's setup and teardown. */
+#include "engine.h"
+
+#include <stddef.h>
+#include <string.h>
+
+void us_router_init(us_router *r, const us_alloc *alloc, uint64_t seed)
+{
+    memset(r, 0, sizeof *r);
+    us_pool_init(&r->queues, sizeof(us_queue), offsetof(us_queue, next_free));
+    us_pool_init(&r->buckets, sizeof(us_bucket), offsetof(us_bucket, next_free));
+    us_pool_init(&r->tickets, sizeof(us_ticket), offsetof(us_ticket, next_free));
+    us_idmap_init(&r->queue_by_id, alloc, seed ^ 3);
+    us_idmap_init(&r->bucket_by_key, alloc, seed ^ 4);
+    us_idmap_init(&r->ticket_by_id, alloc, seed ^ 5);
+    r->dirty_agents = r->dirty_tickets = US_NONE;
+}
+
+void us_router_free(usher_engine *e)
+{
+    us_router *r = &e->router;
+    for (uint32_t slot = 0; slot < r->tickets.slots; slot++)
+        us_free(&e->alloc, us_ticket_at(e, slot)->prefs);
+    us_router_free_buckets(e);
+    us_pool_free(&r->queues, &e->alloc);
+    us_pool_free(&r->buckets, &e->alloc);
+    us_pool_free(&r->tickets, &e->alloc);
+    us_idmap_free(&r->queue_by_id);
+    us_idmap_free(&r->bucket_by_key);
+    us_idmap_free(&r->ticket_by_id);
+}
+
+usher_status us_queue_find(const usher_engine *e, uint32_t queue_id, uint32_t *slot)
+{
+    return us_idmap_find(&e->router.queue_by_id, queue_id, slot) ? USHER_OK : USHER_ENOTFOUND;
+}
+
+USHER_API void usher_queue_def_init(usher_queue_def *def)
+{
+    if (!def)
+        return;
+    memset(def, 0, sizeof *def);
+    def->struct_size = sizeof *def;
+    def->strategy = USHER_STRATEGY_LONGEST_IDLE;
+    def->ageing_rate = 1000;
+    def->service_level_ms = 20000;
+}
+
+static bool def_valid(const usher_queue_def *def)
+{
+    if (def->struct_size < sizeof *def || def->strategy > USHER_STRATEGY_RANDOM ||
+        def->ageing_rate > USHER_MAX_AGEING_RATE || def->reserved != 0 ||
+        def->service_level_ms > USHER_TIME_MAX)
+        return false;
+    for (uint32_t t = 0; t < USHER_MAX_TIERS; t++)
+        if (def->tier_weight[t] > USHER_MAX_PRIORITY)
+            return false;
+    return true;
+}
+
+USHER_API usher_status usher_queue_add(usher_engine *e, uint32_t queue_id,
+                                       const usher_queue_def *def)
+{
+    US_CHECK_ENGINE(e);
+    if (!def || !def_valid(def))
+        return USHER_EINVAL;
+    uint32_t slot;
+    if (us_queue_find(e, queue_id, &slot) == USHER_OK)
+        return USHER_EEXIST;
+    usher_status st = us_pool_reserve(&e->router.queues, &e->alloc);
+    if (st == USHER_OK)
+        st = us_idmap_reserve(&e->router.queue_by_id, 1);
+    if (st != USHER_OK)
+        return us_finish(e, st);
+    slot = us_pool_take(&e->router.queues);
+    us_queue *q = us_queue_at(e, slot);
+    memset(q, 0, sizeof *q);
+    q->id = queue_id;
+    q->def = *def;
+    q->def.struct_size = sizeof q->def;
+    q->buckets = US_NONE;
+    (void)us_idmap_insert(&e->router.queue_by_id, queue_id, slot);
+    return us_finish(e, USHER_OK);
+}
+
+USHER_API usher_status usher_queue_remove(usher_engine *e, uint32_t queue_id)
+{
+    US_CHECK_ENGINE(e);
+    uint32_t slot;
+    usher_status st = us_queue_find(e, queue_id, &slot);
+    if (st != USHER_OK)
+        return st;
+    if (us_queue_at(e, slot)->live_tickets > 0)
+        return USHER_ESTATE;
+    us_bucket_drop_queue(e, slot);
+    (void)us_idmap_erase(&e->router.queue_by_id, queue_id, NULL);
+    us_pool_put(&e->router.queues, slot);
+    return us_finish(e, USHER_OK);
+}
+
+/* Waiting tickets of the queue, and the age of the oldest. */
+static void count_waiting(const usher_engine *e, const us_queue *q, usher_queue_stats *out)
+{
+    uint64_t oldest = UINT64_MAX;
+    for (uint32_t b = q->buckets; b != US_NONE; b = us_bucket_at(e, b)->queue_next) {
+        const us_bucket *bucket = us_bucket_at(e, b);
+        out->waiting += bucket->size;
+        for (size_t i = 0; i < bucket->size; i++) {
+            uint64_t created = us_ticket_at(e, bucket->heap[i])->created;
+            oldest = created < oldest ? created : oldest;
+        }
+    }
+    out->longest_wait_ms = out->waiting > 0 && us_now(e) > oldest ? us_now(e) - oldest : 0;
+}
+
+USHER_API usher_status usher_queue_get_stats(const usher_engine *e, uint32_t queue_id,
+                                             usher_queue_stats *stats)
+{
+    US_CHECK_ENGINE(e);
+    if (!stats)
+        return USHER_EINVAL;
+    uint32_t slot;
+    usher_status st = us_queue_find(e, queue_id, &slot);
+    if (st != USHER_OK)
+        return st;
+    const us_queue *q = us_queue_at(e, slot);
+    usher_queue_stats out = q->stats;
+    out.struct_size = sizeof out;
+    out.waiting = 0;
+    count_waiting(e, q, &out);
+    return us_copy_out(stats, &out, sizeof out, sizeof out);
+}
+
+USHER_API usher_status usher_queue_reset_stats(usher_engine *e, uint32_t queue_id)
+{
+    US_CHECK_ENGINE(e);
+    uint32_t slot;
+    usher_status st = us_queue_find(e, queue_id, &slot);
+    if (st != USHER_OK)
+        return st;
+    memset(&us_queue_at(e, slot)->stats, 0, sizeof us_queue_at(e, slot)->stats);
+    return us_finish(e, USHER_OK);
+}

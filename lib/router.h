@@ -1,0 +1,131 @@
+/*
+ * The router: queues, tickets, the buckets where tickets wait, and the
+ * matching of waiting tickets with eligible agents.
+ *
+ * A bucket files the tickets of one queue that share one signature (index.h):
+ * the same channel, strategy and skills, so the same agents can take them.
+ * Its heap keeps the waiting ones in the queue's ticket order, which does
+ * not change with time: within one queue every ticket ages at the same
+ * rate. A bucket lives while its queue does (an empty one is kept: it
+ * holds its signature, which is costly to build) and has heap room for
+ * every live ticket filed in it, so putting a ticket back never allocates.
+ *
+ * Invariant after every call: no signature has both a waiting ticket and
+ * an eligible agent (unless memory ran out while matching; see us_route).
+ */
+#ifndef USHER_ROUTER_H
+#define USHER_ROUTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "agents.h"
+#include "idmap.h"
+#include "index.h"
+#include "pool.h"
+#include "usher.h"
+
+typedef struct us_queue {
+    uint32_t next_free;
+    uint32_t id;
+    usher_queue_def def;
+    uint32_t buckets; /* first bucket of the queue */
+    uint64_t live_tickets;
+    usher_queue_stats stats; /* the counters; waiting and longest wait computed */
+} us_queue;
+
+typedef struct us_bucket {
+    uint32_t next_free;
+    uint32_t queue, sig; /* slots */
+    uint32_t *heap;      /* waiting ticket slots, first to route on top */
+    size_t size, capacity;
+    uint64_t tickets; /* live tickets filed here, waiting or assigned */
+    uint32_t sig_prev, sig_next;
+    uint32_t queue_prev, queue_next;
+} us_bucket;
+
+typedef struct us_ticket {
+    uint32_t next_free;
+    uint32_t bucket;
+    uint32_t heap_pos; /* in the bucket's heap while waiting */
+    uint32_t work;     /* the capacity record while assigned */
+    uint32_t dirty_prev, dirty_next;
+    uint64_t id, customer, created, seq, assigned_at;
+    us_skill_entry *prefs; /* NULL when none */
+    uint8_t pref_count;
+    uint8_t tier;
+    uint8_t state; /* enum usher_ticket_state */
+    bool answered; /* counted as answered by its queue */
+    bool dirty;
+    uint16_t priority;
+} us_ticket;
+
+typedef struct us_router {
+    us_pool queues, buckets, tickets;
+    us_idmap queue_by_id;
+    us_idmap bucket_by_key; /* queue slot << 32 | signature -> bucket */
+    us_idmap ticket_by_id;
+    /* Agents that entered the heap of a signature with waiting tickets, and
+     * tickets that started waiting where agents may be eligible. */
+    uint32_t dirty_agents, dirty_tickets;
+    uint64_t submit_seq;   /* FIFO order among equal priorities */
+    uint64_t assign_stamp; /* round robin order */
+} us_router;
+
+void us_router_init(us_router *r, const us_alloc *alloc, uint64_t seed);
+void us_router_free(usher_engine *e);
+
+/* ---- queues.c ---- */
+usher_status us_queue_find(const usher_engine *e, uint32_t queue_id, uint32_t *slot);
+
+/* ---- buckets.c ---- */
+
+/* Finds or creates the bucket of (queue, key) with heap room for one more
+ * ticket; *created tells whether the caller must us_bucket_abandon() it if
+ * it fails later. USHER_ENOMEM / USHER_ELIMIT change nothing. */
+usher_status us_bucket_prepare(usher_engine *e, uint32_t queue, const us_sig_key *key,
+                               uint32_t *bucket, bool *created);
+void us_bucket_abandon(usher_engine *e, uint32_t bucket);
+/* Frees the heaps of all bucket slots (engine destruction). */
+void us_router_free_buckets(usher_engine *e);
+/* Frees every bucket of a queue (all empty). */
+void us_bucket_drop_queue(usher_engine *e, uint32_t queue);
+
+void us_bucket_push(usher_engine *e, uint32_t ticket);
+void us_bucket_remove(usher_engine *e, uint32_t ticket);
+/* After a change of the ticket's priority or tier. */
+void us_bucket_resift(usher_engine *e, uint32_t ticket);
+/* The waiting ticket to route first, or US_NONE. */
+uint32_t us_bucket_top(const usher_engine *e, uint32_t bucket);
+
+/* The ticket's effective priority at the engine's time, in micro-points
+ * (1000 times the documented milli-points), exact. */
+int64_t us_ticket_urgency(const usher_engine *e, const us_ticket *t);
+/* True when ticket x is routed before ticket y (any queues). */
+bool us_ticket_before(const usher_engine *e, uint32_t x, uint32_t y);
+
+/* ---- match.c ---- */
+
+/* Index hook: an agent entered the heap of a signature with waiting
+ * tickets. */
+void us_route_mark_agent(usher_engine *e, uint32_t agent);
+void us_route_unmark_agent(usher_engine *e, uint32_t agent);
+/* A ticket started waiting: matched by the next us_route(). */
+void us_route_mark_ticket(usher_engine *e, uint32_t ticket);
+void us_route_unmark_ticket(usher_engine *e, uint32_t ticket);
+
+/* Makes every match the marks allow. Each assignment reserves its memory
+ * first; when that fails the marks stay and the next call goes on. */
+void us_route(usher_engine *e);
+
+/* Reserves what one assignment needs (events, timers, a capacity record). */
+usher_status us_route_reserve_assignment(usher_engine *e);
+/* Assigns waiting-or-new ticket t to the agent (memory reserved). */
+void us_route_assign(usher_engine *e, uint32_t ticket, uint32_t agent);
+
+/* A routed ticket's agent logged out or is being removed: the ticket goes
+ * back to waiting in its place (USHER_EVENT_TICKET_REQUEUED; one event
+ * reserved, no allocation). */
+void us_route_requeue(usher_engine *e, uint32_t work, int32_t reason);
+
+#endif

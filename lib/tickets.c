@@ -1,0 +1,500 @@
+/* Tickets: submit, change, transfer, end, query. */
+#include "engine.h"
+
+#include <string.h>
+
+USHER_API void usher_ticket_spec_init(usher_ticket_spec *spec)
+{
+    if (!spec)
+        return;
+    memset(spec, 0, sizeof *spec);
+    spec->struct_size = sizeof *spec;
+    spec->created_ms = USHER_CREATED_NOW;
+}
+
+/* A ticket's skills, sorted by skill id. */
+typedef struct skill_list {
+    us_skill_entry items[USHER_MAX_TICKET_SKILLS];
+    uint32_t count;
+} skill_list;
+
+static void sort_by_skill(skill_list *list)
+{
+    for (uint32_t i = 1; i < list->count; i++) {
+        us_skill_entry item = list->items[i];
+        uint32_t j = i;
+        for (; j > 0 && list->items[j - 1].skill > item.skill; j--)
+            list->items[j] = list->items[j - 1];
+        list->items[j] = item;
+    }
+}
+
+static bool has_skill(const skill_list *list, uint32_t skill)
+{
+    for (uint32_t i = 0; i < list->count; i++)
+        if (list->items[i].skill == skill)
+            return true;
+    return false;
+}
+
+/* Reads a host list of skills with levels (or weights) 1..max_level:
+ * USHER_EINVAL for a bad count, level or repeat, USHER_ENOTFOUND for an
+ * unknown skill. */
+static usher_status read_skills(const usher_engine *e, const usher_skill_level *in, uint32_t count,
+                                uint32_t max_level, skill_list *out)
+{
+    if (count > USHER_MAX_TICKET_SKILLS || (count > 0 && !in))
+        return USHER_EINVAL;
+    for (uint32_t i = 0; i < count; i++)
+        if (in[i].level < 1 || in[i].level > max_level)
+            return USHER_EINVAL;
+    for (uint32_t i = 0; i < count; i++)
+        if (in[i].skill >= e->skills.count)
+            return USHER_ENOTFOUND;
+    out->count = count;
+    for (uint32_t i = 0; i < count; i++)
+        out->items[i] = (us_skill_entry){.skill = (uint16_t)in[i].skill,
+                                         .level = (uint8_t)in[i].level};
+    sort_by_skill(out);
+    for (uint32_t i = 1; i < count; i++)
+        if (out->items[i].skill == out->items[i - 1].skill)
+            return USHER_EINVAL;
+    return USHER_OK;
+}
+
+static usher_status find_ticket(const usher_engine *e, uint64_t ticket_id, uint32_t *slot)
+{
+    return us_idmap_find(&e->router.ticket_by_id, ticket_id, slot) ? USHER_OK : USHER_ENOTFOUND;
+}
+
+static const us_sig *sig_of(const usher_engine *e, const us_ticket *t)
+{
+    return &e->index.sigs[us_bucket_at(e, t->bucket)->sig];
+}
+
+/* The signature key of a ticket in a queue: preferences only count under
+ * the best-skill strategy, so other queues share signatures more. */
+static us_sig_key key_for(const us_queue *q, uint32_t channel, const us_skill_entry *reqs,
+                          uint32_t req_count, const us_skill_entry *prefs, uint32_t pref_count)
+{
+    bool with_prefs = q->def.strategy == USHER_STRATEGY_BEST_SKILL;
+    return (us_sig_key){.channel = channel,
+                        .strategy = q->def.strategy,
+                        .reqs = reqs,
+                        .req_count = req_count,
+                        .prefs = with_prefs ? prefs : NULL,
+                        .pref_count = with_prefs ? pref_count : 0};
+}
+
+/* ---- submit -------------------------------------------------------------------------- */
+
+typedef struct submission {
+    uint32_t queue, channel;
+    uint64_t created;
+    skill_list reqs, prefs;
+} submission;
+
+static usher_status read_spec(const usher_engine *e, const usher_ticket_spec *spec,
+                              submission *out)
+{
+    if (spec->struct_size < sizeof *spec || spec->priority > USHER_MAX_PRIORITY ||
+        spec->tier >= USHER_MAX_TIERS || spec->channel >= USHER_MAX_CHANNELS)
+        return USHER_EINVAL;
+    out->created = spec->created_ms == USHER_CREATED_NOW ? us_now(e) : spec->created_ms;
+    if (out->created > us_now(e))
+        return USHER_EINVAL;
+    usher_status st =
+        read_skills(e, spec->required, spec->required_count, USHER_LEVEL_MAX, &out->reqs);
+    if (st == USHER_OK)
+        st = read_skills(e, spec->preferred, spec->preferred_count, USHER_MAX_PREFERENCE_WEIGHT,
+                         &out->prefs);
+    if (st != USHER_OK)
+        return st;
+    for (uint32_t i = 0; i < out->prefs.count; i++)
+        if (has_skill(&out->reqs, out->prefs.items[i].skill))
+            return USHER_EINVAL;
+    if (us_queue_find(e, spec->queue, &out->queue) != USHER_OK ||
+        !e->channels[spec->channel].defined)
+        return USHER_ENOTFOUND;
+    out->channel = spec->channel;
+    return USHER_OK;
+}
+
+/* Reserves everything a submit needs; on failure undoes its own steps. */
+static usher_status prepare_submit(usher_engine *e, const submission *sub, uint32_t *bucket,
+                                   us_skill_entry **prefs)
+{
+    us_sig_key key = key_for(us_queue_at(e, sub->queue), sub->channel, sub->reqs.items,
+                             sub->reqs.count, sub->prefs.items, sub->prefs.count);
+    bool created;
+    usher_status st = us_bucket_prepare(e, sub->queue, &key, bucket, &created);
+    if (st != USHER_OK)
+        return st;
+    *prefs = NULL;
+    if (sub->prefs.count > 0) {
+        *prefs = us_malloc(&e->alloc, sub->prefs.count * sizeof **prefs);
+        if (!*prefs)
+            st = USHER_ENOMEM;
+    }
+    if (st == USHER_OK)
+        st = us_pool_reserve(&e->router.tickets, &e->alloc);
+    if (st == USHER_OK)
+        st = us_idmap_reserve(&e->router.ticket_by_id, 1);
+    if (st == USHER_OK)
+        st = us_route_reserve_assignment(e);
+    if (st != USHER_OK) {
+        us_free(&e->alloc, *prefs);
+        if (created)
+            us_bucket_abandon(e, *bucket);
+    }
+    return st;
+}
+
+static void file_ticket(usher_engine *e, uint32_t slot, uint32_t bucket)
+{
+    us_ticket *t = us_ticket_at(e, slot);
+    us_bucket *b = us_bucket_at(e, bucket);
+    us_queue *q = us_queue_at(e, b->queue);
+    t->bucket = bucket;
+    b->tickets++;
+    q->live_tickets++;
+    q->stats.entered++;
+}
+
+static void unfile_ticket(usher_engine *e, uint32_t slot)
+{
+    us_ticket *t = us_ticket_at(e, slot);
+    us_bucket *b = us_bucket_at(e, t->bucket);
+    b->tickets--;
+    us_queue_at(e, b->queue)->live_tickets--;
+}
+
+USHER_API usher_status usher_ticket_submit(usher_engine *e, uint64_t ticket_id,
+                                           const usher_ticket_spec *spec)
+{
+    US_CHECK_ENGINE(e);
+    if (!spec)
+        return USHER_EINVAL;
+    submission sub;
+    usher_status st = read_spec(e, spec, &sub);
+    if (st != USHER_OK)
+        return st;
+    uint32_t held;
+    if (us_idmap_find(&e->router.ticket_by_id, ticket_id, &held) ||
+        us_idmap_find(&e->agents.by_ticket, ticket_id, &held))
+        return USHER_EEXIST;
+    uint32_t bucket;
+    us_skill_entry *prefs;
+    st = prepare_submit(e, &sub, &bucket, &prefs);
+    if (st != USHER_OK)
+        return us_finish(e, st);
+
+    uint32_t slot = us_pool_take(&e->router.tickets);
+    us_ticket *t = us_ticket_at(e, slot);
+    memset(t, 0, sizeof *t);
+    t->id = ticket_id;
+    t->customer = spec->customer_id;
+    t->created = sub.created;
+    t->seq = ++e->router.submit_seq;
+    t->priority = (uint16_t)spec->priority;
+    t->tier = (uint8_t)spec->tier;
+    t->heap_pos = t->work = US_NONE;
+    t->prefs = prefs;
+    t->pref_count = (uint8_t)sub.prefs.count;
+    if (prefs)
+        memcpy(prefs, sub.prefs.items, sub.prefs.count * sizeof *prefs);
+    file_ticket(e, slot, bucket);
+    (void)us_idmap_insert(&e->router.ticket_by_id, ticket_id, slot);
+    uint32_t agent = us_index_pick(e, us_bucket_at(e, bucket)->sig);
+    if (agent != US_NONE)
+        us_route_assign(e, slot, agent);
+    else
+        us_bucket_push(e, slot);
+    return us_finish(e, USHER_OK);
+}
+
+/* ---- changes ------------------------------------------------------------------------- */
+
+USHER_API usher_status usher_ticket_set_priority(usher_engine *e, uint64_t ticket_id,
+                                                 uint32_t priority)
+{
+    US_CHECK_ENGINE(e);
+    if (priority > USHER_MAX_PRIORITY)
+        return USHER_EINVAL;
+    uint32_t slot;
+    usher_status st = find_ticket(e, ticket_id, &slot);
+    if (st != USHER_OK)
+        return st;
+    us_ticket_at(e, slot)->priority = (uint16_t)priority;
+    if (us_ticket_at(e, slot)->heap_pos != US_NONE)
+        us_bucket_resift(e, slot);
+    return us_finish(e, USHER_OK);
+}
+
+USHER_API usher_status usher_ticket_set_tier(usher_engine *e, uint64_t ticket_id, uint32_t tier)
+{
+    US_CHECK_ENGINE(e);
+    if (tier >= USHER_MAX_TIERS)
+        return USHER_EINVAL;
+    uint32_t slot;
+    usher_status st = find_ticket(e, ticket_id, &slot);
+    if (st != USHER_OK)
+        return st;
+    us_ticket_at(e, slot)->tier = (uint8_t)tier;
+    if (us_ticket_at(e, slot)->heap_pos != US_NONE)
+        us_bucket_resift(e, slot);
+    return us_finish(e, USHER_OK);
+}
+
+/* Files the ticket under (queue, reqs): a waiting ticket moves to the new
+ * bucket and is matched by the next us_route(); an assigned one keeps its
+ * agent. USHER_ENOMEM / USHER_ELIMIT change nothing. */
+static usher_status refile(usher_engine *e, uint32_t slot, uint32_t queue,
+                           const us_skill_entry *reqs, uint32_t req_count)
+{
+    us_ticket *t = us_ticket_at(e, slot);
+    us_sig_key key = key_for(us_queue_at(e, queue), sig_of(e, t)->channel, reqs, req_count,
+                             t->prefs, t->pref_count);
+    uint32_t bucket;
+    bool created;
+    usher_status st = us_bucket_prepare(e, queue, &key, &bucket, &created);
+    if (st != USHER_OK || bucket == t->bucket)
+        return st;
+    t = us_ticket_at(e, slot);
+    bool waiting = t->heap_pos != US_NONE;
+    if (waiting)
+        us_bucket_remove(e, slot);
+    bool same_queue = us_bucket_at(e, t->bucket)->queue == queue;
+    unfile_ticket(e, slot);
+    file_ticket(e, slot, bucket);
+    if (same_queue)
+        us_queue_at(e, queue)->stats.entered--; /* only moved within its queue */
+    if (waiting) {
+        us_bucket_push(e, slot);
+        us_route_mark_ticket(e, slot);
+    }
+    return USHER_OK;
+}
+
+/* The ticket's requirements with skill set to level (0: dropped). */
+static void edit_reqs(const us_sig *sig, uint32_t skill, uint32_t level, skill_list *out)
+{
+    out->count = 0;
+    for (uint32_t i = 0; i < sig->req_count; i++)
+        if (sig->reqs[i].skill != skill)
+            out->items[out->count++] = sig->reqs[i];
+    if (level > 0)
+        out->items[out->count++] = (us_skill_entry){.skill = (uint16_t)skill,
+                                                    .level = (uint8_t)level};
+    sort_by_skill(out);
+}
+
+static bool prefers(const us_ticket *t, uint32_t skill)
+{
+    for (uint32_t i = 0; i < t->pref_count; i++)
+        if (t->prefs[i].skill == skill)
+            return true;
+    return false;
+}
+
+static bool requires(const us_sig *sig, uint32_t skill)
+{
+    for (uint32_t i = 0; i < sig->req_count; i++)
+        if (sig->reqs[i].skill == skill)
+            return true;
+    return false;
+}
+
+USHER_API usher_status usher_ticket_require(usher_engine *e, uint64_t ticket_id, uint32_t skill,
+                                            uint32_t level)
+{
+    US_CHECK_ENGINE(e);
+    if (level < USHER_LEVEL_MIN || level > USHER_LEVEL_MAX)
+        return USHER_EINVAL;
+    uint32_t slot;
+    usher_status st = find_ticket(e, ticket_id, &slot);
+    if (st != USHER_OK)
+        return st;
+    if (skill >= e->skills.count)
+        return USHER_ENOTFOUND;
+    const us_ticket *t = us_ticket_at(e, slot);
+    const us_sig *sig = sig_of(e, t);
+    if (prefers(t, skill))
+        return USHER_ESTATE;
+    if (!requires(sig, skill) && sig->req_count >= USHER_MAX_TICKET_SKILLS)
+        return USHER_EINVAL;
+    skill_list reqs;
+    edit_reqs(sig, skill, level, &reqs);
+    uint32_t queue = us_bucket_at(e, t->bucket)->queue;
+    return us_finish(e, refile(e, slot, queue, reqs.items, reqs.count));
+}
+
+USHER_API usher_status usher_ticket_drop_requirement(usher_engine *e, uint64_t ticket_id,
+                                                     uint32_t skill)
+{
+    US_CHECK_ENGINE(e);
+    uint32_t slot;
+    usher_status st = find_ticket(e, ticket_id, &slot);
+    if (st != USHER_OK)
+        return st;
+    const us_ticket *t = us_ticket_at(e, slot);
+    const us_sig *sig = sig_of(e, t);
+    if (!requires(sig, skill))
+        return USHER_ENOTFOUND;
+    skill_list reqs;
+    edit_reqs(sig, skill, 0, &reqs);
+    uint32_t queue = us_bucket_at(e, t->bucket)->queue;
+    return us_finish(e, refile(e, slot, queue, reqs.items, reqs.count));
+}
+
+static void ticket_event(usher_engine *e, int32_t type, const us_ticket *t, uint64_t agent_id,
+                         int64_t value)
+{
+    usher_event event = {0};
+    event.type = type;
+    event.time_ms = us_now(e);
+    event.ticket_id = t->id;
+    event.agent_id = agent_id;
+    event.value = value;
+    us_events_push(e, &event);
+}
+
+static uint64_t holder_id(const usher_engine *e, const us_ticket *t)
+{
+    if (t->work == US_NONE)
+        return 0;
+    return us_agent_at(e, e->agents.works[t->work].agent)->id;
+}
+
+USHER_API usher_status usher_ticket_transfer(usher_engine *e, uint64_t ticket_id,
+                                             uint32_t queue_id)
+{
+    US_CHECK_ENGINE(e);
+    uint32_t slot, queue;
+    usher_status st = find_ticket(e, ticket_id, &slot);
+    if (st == USHER_OK)
+        st = us_queue_find(e, queue_id, &queue);
+    if (st != USHER_OK)
+        return st;
+    us_ticket *t = us_ticket_at(e, slot);
+    if (t->heap_pos != US_NONE && us_bucket_at(e, t->bucket)->queue == queue)
+        return USHER_ESTATE;
+    /* Events: the transfer, and what ending the work may raise. */
+    st = us_reserve(e, 2, US_RELEASE_TIMERS);
+    if (st == USHER_OK) {
+        const us_sig *sig = sig_of(e, t);
+        skill_list reqs = {.count = sig->req_count};
+        memcpy(reqs.items, sig->reqs, sig->req_count * sizeof *sig->reqs);
+        uint32_t old_bucket = t->bucket;
+        st = refile(e, slot, queue, reqs.items, reqs.count);
+        if (st == USHER_OK && us_ticket_at(e, slot)->bucket == old_bucket)
+            us_queue_at(e, queue)->stats.entered++; /* back into the same queue */
+    }
+    if (st != USHER_OK)
+        return us_finish(e, st);
+    t = us_ticket_at(e, slot);
+    uint64_t agent_id = holder_id(e, t);
+    if (t->work != US_NONE) {
+        us_capacity_end(e, t->work, USHER_RELEASE_NO_WRAPUP);
+        t->work = US_NONE;
+        t->assigned_at = 0;
+        us_bucket_push(e, slot);
+        us_route_mark_ticket(e, slot);
+    }
+    ticket_event(e, USHER_EVENT_TICKET_TRANSFERRED, t, agent_id, queue_id);
+    return us_finish(e, USHER_OK);
+}
+
+/* ---- endings --------------------------------------------------------------------------- */
+
+static void free_ticket(usher_engine *e, uint32_t slot)
+{
+    us_ticket *t = us_ticket_at(e, slot);
+    us_route_unmark_ticket(e, slot);
+    unfile_ticket(e, slot);
+    (void)us_idmap_erase(&e->router.ticket_by_id, t->id, NULL);
+    us_free(&e->alloc, t->prefs);
+    t->prefs = NULL;
+    us_pool_put(&e->router.tickets, slot);
+}
+
+static uint64_t waited(const usher_engine *e, const us_ticket *t)
+{
+    return us_now(e) > t->created ? us_now(e) - t->created : 0;
+}
+
+USHER_API usher_status usher_ticket_cancel(usher_engine *e, uint64_t ticket_id)
+{
+    US_CHECK_ENGINE(e);
+    uint32_t slot;
+    usher_status st = find_ticket(e, ticket_id, &slot);
+    if (st != USHER_OK)
+        return st;
+    if (us_ticket_at(e, slot)->work != US_NONE)
+        return USHER_ESTATE;
+    st = us_events_reserve(e, 1);
+    if (st != USHER_OK)
+        return us_finish(e, st);
+    us_ticket *t = us_ticket_at(e, slot);
+    us_bucket_remove(e, slot);
+    us_queue_at(e, us_bucket_at(e, t->bucket)->queue)->stats.abandoned++;
+    ticket_event(e, USHER_EVENT_TICKET_ABANDONED, t, 0, (int64_t)waited(e, t));
+    free_ticket(e, slot);
+    return us_finish(e, USHER_OK);
+}
+
+USHER_API usher_status usher_ticket_complete(usher_engine *e, uint64_t ticket_id, uint32_t flags)
+{
+    US_CHECK_ENGINE(e);
+    if (!us_release_flags_valid(flags))
+        return USHER_EINVAL;
+    uint32_t slot;
+    usher_status st = find_ticket(e, ticket_id, &slot);
+    if (st != USHER_OK)
+        return st;
+    st = us_reserve(e, 2, US_RELEASE_TIMERS);
+    if (st != USHER_OK)
+        return us_finish(e, st);
+    us_ticket *t = us_ticket_at(e, slot);
+    uint64_t agent_id = holder_id(e, t);
+    int64_t handled = t->work != US_NONE ? (int64_t)(us_now(e) - t->assigned_at) : 0;
+    if (t->work != US_NONE)
+        us_capacity_end(e, t->work, flags);
+    else
+        us_bucket_remove(e, slot);
+    us_queue_at(e, us_bucket_at(e, t->bucket)->queue)->stats.completed++;
+    ticket_event(e, USHER_EVENT_TICKET_COMPLETED, t, agent_id, handled);
+    free_ticket(e, slot);
+    return us_finish(e, USHER_OK);
+}
+
+/* ---- query ------------------------------------------------------------------------------ */
+
+USHER_API usher_status usher_ticket_get(const usher_engine *e, uint64_t ticket_id,
+                                        usher_ticket_info *info)
+{
+    US_CHECK_ENGINE(e);
+    if (!info)
+        return USHER_EINVAL;
+    uint32_t slot;
+    usher_status st = find_ticket(e, ticket_id, &slot);
+    if (st != USHER_OK)
+        return st;
+    const us_ticket *t = us_ticket_at(e, slot);
+    const us_sig *sig = sig_of(e, t);
+    usher_ticket_info out = {0};
+    out.struct_size = sizeof out;
+    out.state = t->state;
+    out.queue = us_queue_at(e, us_bucket_at(e, t->bucket)->queue)->id;
+    out.channel = sig->channel;
+    out.priority = t->priority;
+    out.tier = t->tier;
+    out.required_count = sig->req_count;
+    out.preferred_count = t->pref_count;
+    out.customer_id = t->customer;
+    out.created_ms = t->created;
+    out.agent_id = holder_id(e, t);
+    out.assigned_ms = t->assigned_at;
+    out.effective_priority = us_ticket_urgency(e, t) / 1000;
+    return us_copy_out(info, &out, sizeof out, sizeof out);
+}
