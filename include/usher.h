@@ -95,7 +95,10 @@ enum usher_status_code {
     /* The engine was freed from inside its own event callback: it is closing,
      * and every further call on it until the outermost call returns fails
      * with this code. */
-    USHER_ECLOSED = -8
+    USHER_ECLOSED = -8,
+    /* The offer token is not the ticket's current offer's: stale (the
+     * offer was answered, expired or withdrawn) or another offer's. */
+    USHER_ETOKEN = -9
 };
 
 /*
@@ -228,7 +231,22 @@ enum usher_event_type {
     USHER_EVENT_TICKET_ABANDONED = 10,
     /* A ticket was completed. ticket_id; agent_id: its agent, 0 if it was
      * waiting; value: ms from its assignment, 0 if it was waiting. */
-    USHER_EVENT_TICKET_COMPLETED = 11
+    USHER_EVENT_TICKET_COMPLETED = 11,
+    /* A ticket of an offer-mode queue is offered to an agent, whose
+     * capacity is held for it until the host answers
+     * (usher_offer_accept / usher_offer_reject) or the offer expires.
+     * ticket_id, agent_id, offer_token; value: when the offer expires. */
+    USHER_EVENT_TICKET_OFFERED = 12,
+    /* The agent rejected the offer: the ticket waits again in its place,
+     * and is not offered to that agent for the queue's
+     * reject_cooldown_ms. ticket_id, agent_id, offer_token. */
+    USHER_EVENT_OFFER_REJECTED = 13,
+    /* The offer expired unanswered: as a rejection, and the agent's count
+     * of consecutive missed offers grows (value: the new count); at the
+     * queue's max_missed_offers the agent is set away with reason
+     * USHER_AWAY_NO_ANSWER (an USHER_EVENT_AGENT_STATE follows).
+     * ticket_id, agent_id, offer_token. */
+    USHER_EVENT_OFFER_EXPIRED = 14
 };
 
 /*
@@ -524,8 +542,8 @@ USHER_API usher_status usher_channel_add(usher_engine *engine, uint32_t channel,
  * Removes a channel definition. Per-agent limits set for it are forgotten.
  * Returns USHER_OK; USHER_EINVAL if engine is NULL or channel is out of
  * range; USHER_ENOTFOUND if the channel is not defined; USHER_ESTATE if
- * the channel is in use (an agent holds work or wrap-up on it, or the
- * engine routes tickets to it); USHER_ECLOSED. Callback: yes.
+ * the channel is in use (an agent holds work or wrap-up on it, or a live
+ * ticket is of this channel); USHER_ECLOSED. Callback: yes.
  */
 USHER_API usher_status usher_channel_remove(usher_engine *engine, uint32_t channel);
 
@@ -563,7 +581,9 @@ enum usher_agent_state {
 /* Away reasons the engine sets itself. Host-defined reasons are >= 0. */
 enum usher_away_reason {
     /* No activity reported for the agent's idle timeout. */
-    USHER_AWAY_IDLE = -1
+    USHER_AWAY_IDLE = -1,
+    /* Missed the queue's max_missed_offers offers in a row. */
+    USHER_AWAY_NO_ANSWER = -2
 };
 
 /* Why a ticket was handed back (USHER_EVENT_WORK_RETURNED's reason). */
@@ -801,6 +821,9 @@ typedef struct usher_agent_info {
      * logged_in_ms. Both counted up to the engine's current time. */
     uint64_t busy_ms;
     uint64_t logged_in_ms;
+    /* Offers that expired unanswered since the agent last accepted or
+     * rejected one. */
+    uint64_t missed_offers;
 } usher_agent_info;
 
 /*
@@ -968,6 +991,15 @@ enum usher_strategy {
     USHER_STRATEGY_RANDOM = 5
 };
 
+/* How a queue hands a ticket to the agent chosen for it. */
+enum usher_assign_mode {
+    /* Assigned at once (USHER_EVENT_TICKET_ASSIGNED). */
+    USHER_ASSIGN_DIRECT = 0,
+    /* Offered (USHER_EVENT_TICKET_OFFERED); assigned when accepted. One
+     * ticket has at most one offer at a time. */
+    USHER_ASSIGN_OFFER = 1
+};
+
 /* A queue's policy (usher_queue_add). */
 typedef struct usher_queue_def {
     /* sizeof(usher_queue_def) as the host compiled it; set by
@@ -985,6 +1017,16 @@ typedef struct usher_queue_def {
     /* A ticket answered (assigned) within this many ms of its creation
      * counts toward the queue's service level. Default 20000. */
     uint64_t service_level_ms;
+    /* An enum usher_assign_mode value. Default DIRECT. */
+    uint32_t assign_mode;
+    /* OFFER mode: after this many consecutive offers expired unanswered an
+     * agent is set away (USHER_AWAY_NO_ANSWER); 0: never. Default 3. */
+    uint32_t max_missed_offers;
+    /* OFFER mode: how long an offer waits for an answer (1 ms .. 1 day,
+     * default 20000), and how long an agent who rejected or missed a
+     * ticket is not offered it again (0 .. 1 day, default 60000). */
+    uint64_t offer_timeout_ms;
+    uint64_t reject_cooldown_ms;
 } usher_queue_def;
 
 /* Fills *def with the defaults above. */
@@ -1026,10 +1068,14 @@ typedef struct usher_queue_stats {
     /* The sum of the waits (creation to first assignment) of the answered
      * tickets: the average speed of answer is answer_wait_ms / answered. */
     uint64_t answer_wait_ms;
-    /* Tickets cancelled while waiting (customer abandoned). */
+    /* Tickets cancelled while waiting or offered (customer abandoned). */
     uint64_t abandoned;
     /* Tickets completed. */
     uint64_t completed;
+    /* Offers made, rejected, and expired unanswered. */
+    uint64_t offered;
+    uint64_t offers_rejected;
+    uint64_t offers_expired;
 } usher_queue_stats;
 
 /*
@@ -1186,7 +1232,11 @@ USHER_API usher_status usher_ticket_complete(usher_engine *engine, uint64_t tick
 
 enum usher_ticket_state {
     USHER_TICKET_WAITING = 1,
-    USHER_TICKET_ASSIGNED = 2
+    USHER_TICKET_ASSIGNED = 2,
+    /* Offered to an agent, awaiting the answer; for the rest of the API
+     * it is waiting (it can be cancelled, completed, transferred: the
+     * offer is withdrawn). */
+    USHER_TICKET_OFFERED = 3
 };
 
 /* A live ticket (usher_ticket_get). */
@@ -1203,11 +1253,15 @@ typedef struct usher_ticket_info {
     uint32_t preferred_count;
     uint64_t customer_id;
     uint64_t created_ms;
-    /* The agent holding it (0 unless assigned) and since when. */
+    /* The agent holding it or offered it (0 if waiting), and when it was
+     * assigned (0 unless assigned). */
     uint64_t agent_id;
     uint64_t assigned_ms;
     /* The effective priority now, in milli-points (see "Queues"). */
     int64_t effective_priority;
+    /* While offered: the offer's token and expiry; 0 otherwise. */
+    uint64_t offer_token;
+    uint64_t offer_expires_ms;
 } usher_ticket_info;
 
 /*
@@ -1217,6 +1271,40 @@ typedef struct usher_ticket_info {
  */
 USHER_API usher_status usher_ticket_get(const usher_engine *engine, uint64_t ticket_id,
                                         usher_ticket_info *info);
+
+/* ------------------------------------------------------------------------
+ * Offers
+ *
+ * In a queue of mode USHER_ASSIGN_OFFER the chosen agent is offered the
+ * ticket and its capacity is held until the host answers. An offer is a
+ * lease: its token (from USHER_EVENT_TICKET_OFFERED) must come with the
+ * answer, and an offer that expired, was answered or was withdrawn can
+ * never be answered again. A rejected or expired ticket goes back to its
+ * place (it keeps its age) and is not offered to that agent for the
+ * queue's reject_cooldown_ms; after it, the agent may get it again (even
+ * when it is the only eligible agent).
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Accepts an offer: the ticket is assigned to the agent it was offered to
+ * (USHER_EVENT_TICKET_ASSIGNED; the assignment counts toward load caps and
+ * assignments_today now), and the agent's missed_offers returns to 0.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL; USHER_ENOTFOUND if the
+ * ticket is not live; USHER_ESTATE if it is not offered; USHER_ETOKEN if
+ * token is not its current offer's; USHER_ENOMEM; USHER_ECLOSED.
+ * Callback: yes (also from inside the offer's own event).
+ */
+USHER_API usher_status usher_offer_accept(usher_engine *engine, uint64_t ticket_id,
+                                          uint64_t token);
+
+/*
+ * Rejects an offer (USHER_EVENT_OFFER_REJECTED): the agent's capacity is
+ * freed, the ticket waits again in its place and is matched at once with
+ * another agent if one can take it; the agent's missed_offers returns
+ * to 0. Returns as usher_offer_accept(). Callback: yes.
+ */
+USHER_API usher_status usher_offer_reject(usher_engine *engine, uint64_t ticket_id,
+                                          uint64_t token);
 
 #ifdef __cplusplus
 }

@@ -606,6 +606,7 @@ USHER_API usher_status usher_agent_get(const usher_engine *e, uint64_t agent_id,
         .handled_ms = a.handled_ms,
         .busy_ms = a.busy_ms,
         .logged_in_ms = a.logged_in_ms,
+        .missed_offers = a.missed_offers,
     };
     return us_copy_out(info, &out, sizeof out, sizeof out);
 }

@@ -85,6 +85,7 @@ typedef struct us_agent {
 
     uint64_t assignments_today;
     uint64_t last_assigned; /* the router's assignment stamp, 0 if never */
+    uint64_t missed_offers; /* consecutive offers that expired unanswered */
     uint32_t dirty_prev, dirty_next; /* in the router's list of agents to match */
     bool dirty;
     uint64_t handled_ms, busy_ms, logged_in_ms;
@@ -165,8 +166,12 @@ void us_agent_event(usher_engine *e, int32_t type, const us_agent *a, uint64_t t
 usher_status us_capacity_prepare(usher_engine *e);
 /* Reserves capacity for a ticket at an agent that can take it (checked by
  * the caller; us_capacity_prepare() and room for one event and one timer
- * reserved). Returns the work record. */
-uint32_t us_capacity_take(usher_engine *e, uint32_t slot, uint64_t ticket_id, uint32_t channel);
+ * reserved). Counts it as an assignment (load cap, assignments_today)
+ * when `counted`; an offer is counted when accepted, by
+ * us_capacity_count(). Returns the work record. */
+uint32_t us_capacity_take(usher_engine *e, uint32_t slot, uint64_t ticket_id, uint32_t channel,
+                          bool counted);
+void us_capacity_count(usher_engine *e, uint32_t slot);
 /* Ends a work record's ticket: wrap-up or freed (room for one event and
  * US_RELEASE_TIMERS timers reserved). */
 void us_capacity_end(usher_engine *e, uint32_t w, uint32_t flags);

@@ -8,6 +8,7 @@
  * push and removal and O(1) top.
  */
 #include "engine.h"
+#include "heapsearch.h"
 
 #include <string.h>
 
@@ -134,10 +135,29 @@ void us_bucket_resift(usher_engine *e, uint32_t ticket)
     resift(e, us_bucket_at(e, t->bucket), t->heap_pos);
 }
 
-uint32_t us_bucket_top(const usher_engine *e, uint32_t bucket)
+typedef struct top_search {
+    const usher_engine *e;
+    const us_bucket *b;
+    uint32_t agent;
+} top_search;
+
+static bool top_before(const void *ctx, size_t x, size_t y)
 {
-    const us_bucket *b = us_bucket_at(e, bucket);
-    return b->size > 0 ? b->heap[0] : US_NONE;
+    const top_search *s = ctx;
+    return heap_before(s->e, s->b, s->b->heap[x], s->b->heap[y]);
+}
+
+static bool top_skip(const void *ctx, size_t pos)
+{
+    const top_search *s = ctx;
+    return us_ticket_excludes(s->e, us_ticket_at(s->e, s->b->heap[pos]), s->agent);
+}
+
+uint32_t us_bucket_top_for(const usher_engine *e, uint32_t bucket, uint32_t agent)
+{
+    top_search s = {e, us_bucket_at(e, bucket), agent};
+    size_t pos = us_heap_first_unless(s.b->size, top_before, top_skip, &s);
+    return pos == US_HEAP_NONE ? US_NONE : s.b->heap[pos];
 }
 
 /* ---- buckets: found or created per (queue, signature) ---------------------------- */
@@ -267,6 +287,15 @@ void us_bucket_drop_queue(usher_engine *e, uint32_t queue)
 {
     while (us_queue_at(e, queue)->buckets != US_NONE)
         destroy_bucket(e, us_queue_at(e, queue)->buckets);
+}
+
+void us_bucket_drop_unused(usher_engine *e, uint32_t channel)
+{
+    for (uint32_t slot = 0; slot < e->router.buckets.slots; slot++) {
+        const us_bucket *b = us_bucket_at(e, slot);
+        if (b->heap && b->tickets == 0 && e->index.sigs[b->sig].channel == channel)
+            destroy_bucket(e, slot);
+    }
 }
 
 void us_router_free_buckets(usher_engine *e)

@@ -81,7 +81,15 @@ usher_status us_capacity_prepare(usher_engine *e)
     return st == USHER_OK ? us_idmap_reserve(&e->agents.by_ticket, 1) : st;
 }
 
-uint32_t us_capacity_take(usher_engine *e, uint32_t slot, uint64_t ticket_id, uint32_t channel)
+void us_capacity_count(usher_engine *e, uint32_t slot)
+{
+    us_agent_at(e, slot)->assignments_today++;
+    us_load_cap_count(e, slot);
+    us_agent_refresh(e, slot);
+}
+
+uint32_t us_capacity_take(usher_engine *e, uint32_t slot, uint64_t ticket_id, uint32_t channel,
+                          bool counted)
 {
     us_agent *a = us_agent_at(e, slot);
     us_agent_count_time(e, a);
@@ -96,10 +104,11 @@ uint32_t us_capacity_take(usher_engine *e, uint32_t slot, uint64_t ticket_id, ui
     if (e->channels[channel].def.flags & USHER_CHANNEL_EXCLUSIVE)
         a->exclusive_active++;
     e->channels[channel].in_use++;
-    a->assignments_today++;
     (void)us_idmap_insert(&e->agents.by_ticket, ticket_id, w);
-    us_load_cap_count(e, slot);
-    us_agent_refresh(e, slot);
+    if (counted)
+        us_capacity_count(e, slot);
+    else
+        us_agent_refresh(e, slot);
     return w;
 }
 
@@ -126,7 +135,7 @@ USHER_API usher_status usher_capacity_reserve(usher_engine *e, uint64_t agent_id
         st = us_capacity_prepare(e);
     if (st != USHER_OK)
         return us_finish(e, st);
-    (void)us_capacity_take(e, slot, ticket_id, channel);
+    (void)us_capacity_take(e, slot, ticket_id, channel, true);
     return us_finish(e, USHER_OK);
 }
 

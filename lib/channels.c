@@ -58,7 +58,10 @@ USHER_API usher_status usher_channel_remove(usher_engine *e, uint32_t channel)
     us_channel *c = &e->channels[channel];
     if (!c->defined)
         return USHER_ENOTFOUND;
-    if (c->in_use > 0 || us_index_uses_channel(e, channel))
+    if (c->in_use > 0)
+        return USHER_ESTATE;
+    us_bucket_drop_unused(e, channel); /* kept only to be reused */
+    if (us_index_uses_channel(e, channel))
         return USHER_ESTATE;
     c->defined = false;
     for (uint32_t slot = 0; slot < e->agents.slots; slot++)

@@ -195,6 +195,12 @@ static void expire(usher_engine *e, uint32_t timer)
     case US_TIMER_IDLE:
         us_expire_idle(e, timer);
         break;
+    case US_TIMER_OFFER:
+        us_expire_offer(e, timer);
+        break;
+    case US_TIMER_EXCLUSION:
+        us_expire_exclusion(e, timer);
+        break;
     }
 }
 
@@ -206,6 +212,8 @@ static usher_status run_due(usher_engine *e, uint64_t now)
         if (timer == US_TIMER_NONE)
             return USHER_OK;
         usher_status st = us_reserve(e, US_MAX_EVENTS_PER_EXPIRY, US_MAX_TIMERS_PER_EXPIRY);
+        if (st == USHER_OK) /* an expired offer excludes its agent */
+            st = us_pool_reserve(&e->router.exclusions, &e->alloc);
         if (st != USHER_OK)
             return st; /* the timer stays due; the next call resumes here */
         expire(e, timer);

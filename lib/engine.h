@@ -20,7 +20,9 @@ enum us_timer_tag {
     US_TIMER_WRAPUP = 2,   /* data: the work slot */
     US_TIMER_LOAD_CAP = 3, /* data: the agent slot */
     US_TIMER_COOLDOWN = 4, /* data: the agent slot */
-    US_TIMER_IDLE = 5      /* data: the agent slot */
+    US_TIMER_IDLE = 5,     /* data: the agent slot */
+    US_TIMER_OFFER = 6,    /* data: the ticket slot */
+    US_TIMER_EXCLUSION = 7 /* data: the exclusion slot */
 };
 
 /* The most events one timer expiry can queue, and the most timers it can
@@ -113,5 +115,7 @@ usher_status us_finish(usher_engine *e, usher_status status);
 
 /* Processes one expired wheel timer by its tag (room for events reserved). */
 void us_expire_host_timer(usher_engine *e, uint32_t timer);
+void us_expire_offer(usher_engine *e, uint32_t timer);
+void us_expire_exclusion(usher_engine *e, uint32_t timer);
 
 #endif

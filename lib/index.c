@@ -9,6 +9,7 @@
  *   a signature is created / dropped          O(A (r + s + k))
  */
 #include "engine.h"
+#include "heapsearch.h"
 
 #include <string.h>
 #include <xxhash.h>
@@ -314,6 +315,35 @@ uint32_t us_index_pick(usher_engine *e, uint32_t s)
     if (sig->strategy != USHER_STRATEGY_RANDOM)
         return sig->heap[0].agent;
     return sig->heap[us_random_below(e, sig->heap_size)].agent;
+}
+
+typedef struct pick_search {
+    const usher_engine *e;
+    const us_sig *sig;
+    us_index_skip_fn skip;
+    const void *ctx;
+} pick_search;
+
+static bool pick_before(const void *ctx, size_t x, size_t y)
+{
+    const pick_search *p = ctx;
+    return before(p->e, p->sig, p->sig->heap[x], p->sig->heap[y]);
+}
+
+static bool pick_skip(const void *ctx, size_t pos)
+{
+    const pick_search *p = ctx;
+    return p->skip(p->e, p->ctx, p->sig->heap[pos].agent);
+}
+
+uint32_t us_index_pick_unless(usher_engine *e, uint32_t s, us_index_skip_fn skip, const void *ctx)
+{
+    uint32_t agent = us_index_pick(e, s);
+    if (agent == US_NONE || !skip(e, ctx, agent))
+        return agent;
+    pick_search p = {e, &e->index.sigs[s], skip, ctx};
+    size_t pos = us_heap_first_unless(p.sig->heap_size, pick_before, pick_skip, &p);
+    return pos == US_HEAP_NONE ? US_NONE : p.sig->heap[pos].agent;
 }
 
 bool us_index_uses_channel(const usher_engine *e, uint32_t channel)

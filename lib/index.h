@@ -72,6 +72,13 @@ bool us_index_find(const usher_engine *e, const us_sig_key *key, uint32_t *sig);
  * USHER_STRATEGY_RANDOM (which draws from the engine's generator). */
 uint32_t us_index_pick(usher_engine *e, uint32_t sig);
 
+/* Agents to pass over (agent slot). */
+typedef bool (*us_index_skip_fn)(const usher_engine *e, const void *ctx, uint32_t agent);
+/* As us_index_pick(), among the agents `skip` does not pass over (when
+ * the random choice is passed over, the heap order decides). */
+uint32_t us_index_pick_unless(usher_engine *e, uint32_t sig, us_index_skip_fn skip,
+                              const void *ctx);
+
 /* True if a live signature routes to the channel. */
 bool us_index_uses_channel(const usher_engine *e, uint32_t channel);
 

@@ -4,7 +4,8 @@
  * Two lists say where a match may have become possible: agents that
  * entered the heap of a signature with waiting tickets (the index tells us)
  * and tickets that started waiting (a requeue, a transfer, a changed
- * requirement). us_route() empties both; each step either assigns a
+ * requirement, a rejected or expired offer) or whose exclusion of an agent
+ * ended. us_route() empties both; each step either assigns a
  * ticket or drops an entry, so it ends.
  */
 #include "engine.h"
@@ -69,9 +70,9 @@ void us_route_unmark_ticket(usher_engine *e, uint32_t slot)
 
 usher_status us_route_reserve_assignment(usher_engine *e)
 {
-    /* Events: the assignment and a load cap reached; timers: the load cap
-     * and the idle timer. */
-    usher_status st = us_reserve(e, 2, 2);
+    /* Events: the assignment or offer, a load cap reached; timers: the
+     * offer's, the load cap, the idle timer. */
+    usher_status st = us_reserve(e, 2, 3);
     return st == USHER_OK ? us_capacity_prepare(e) : st;
 }
 
@@ -87,19 +88,12 @@ static void count_answer(usher_engine *e, us_ticket *t, us_queue *q)
         q->stats.answered_in_sl++;
 }
 
-void us_route_assign(usher_engine *e, uint32_t ticket, uint32_t agent)
+void us_route_confirm(usher_engine *e, uint32_t ticket, uint32_t agent)
 {
     us_ticket *t = us_ticket_at(e, ticket);
-    us_bucket *b = us_bucket_at(e, t->bucket);
-    uint32_t channel = e->index.sigs[b->sig].channel;
-    if (t->heap_pos != US_NONE)
-        us_bucket_remove(e, ticket);
-    us_route_unmark_ticket(e, ticket);
-    /* Set before the reservation re-sorts the agent in the index. */
-    us_agent_at(e, agent)->last_assigned = ++e->router.assign_stamp;
-    t->work = us_capacity_take(e, agent, t->id, channel);
-    e->agents.works[t->work].routed = ticket;
+    const us_bucket *b = us_bucket_at(e, t->bucket);
     t->state = USHER_TICKET_ASSIGNED;
+    t->offer_token = 0;
     t->assigned_at = us_now(e);
     count_answer(e, t, us_queue_at(e, b->queue));
     usher_event event = {0};
@@ -108,27 +102,69 @@ void us_route_assign(usher_engine *e, uint32_t ticket, uint32_t agent)
     event.ticket_id = t->id;
     event.agent_id = us_agent_at(e, agent)->id;
     event.value = (int64_t)(t->assigned_at > t->created ? t->assigned_at - t->created : 0);
-    event.reason = (int32_t)channel;
+    event.reason = (int32_t)e->index.sigs[b->sig].channel;
     us_events_push(e, &event);
+}
+
+void us_route_assign(usher_engine *e, uint32_t ticket, uint32_t agent)
+{
+    us_ticket *t = us_ticket_at(e, ticket);
+    const us_bucket *b = us_bucket_at(e, t->bucket);
+    if (t->heap_pos != US_NONE)
+        us_bucket_remove(e, ticket);
+    us_route_unmark_ticket(e, ticket);
+    /* Set before the reservation re-sorts the agent in the index. */
+    us_agent_at(e, agent)->last_assigned = ++e->router.assign_stamp;
+    if (us_queue_at(e, b->queue)->def.assign_mode == USHER_ASSIGN_OFFER) {
+        us_offer_make(e, ticket, agent);
+        return;
+    }
+    uint32_t channel = e->index.sigs[b->sig].channel;
+    t->work = us_capacity_take(e, agent, t->id, channel, true);
+    e->agents.works[t->work].routed = ticket;
+    us_route_confirm(e, ticket, agent);
+}
+
+void us_route_unassign(usher_engine *e, uint32_t ticket)
+{
+    us_ticket *t = us_ticket_at(e, ticket);
+    if (t->offer_timer != US_NONE)
+        us_wheel_cancel(&e->wheel, t->offer_timer);
+    t->offer_timer = US_NONE;
+    t->offer_token = 0;
+    t->assigned_at = 0;
+    us_capacity_end(e, t->work, USHER_RELEASE_NO_WRAPUP);
+    t->work = US_NONE;
+    us_bucket_push(e, ticket);
 }
 
 void us_route_requeue(usher_engine *e, uint32_t w, int32_t reason)
 {
     uint32_t ticket = e->agents.works[w].routed;
     uint64_t agent_id = us_agent_at(e, e->agents.works[w].agent)->id;
-    us_capacity_end(e, w, USHER_RELEASE_NO_WRAPUP);
-    us_ticket *t = us_ticket_at(e, ticket);
-    t->work = US_NONE;
-    t->assigned_at = 0;
-    us_bucket_push(e, ticket);
+    us_route_unassign(e, ticket);
     us_route_mark_ticket(e, ticket);
     usher_event event = {0};
     event.type = USHER_EVENT_TICKET_REQUEUED;
     event.time_ms = us_now(e);
-    event.ticket_id = t->id;
+    event.ticket_id = us_ticket_at(e, ticket)->id;
     event.agent_id = agent_id;
     event.reason = reason;
     us_events_push(e, &event);
+}
+
+static bool excluded_agent(const usher_engine *e, const void *ctx, uint32_t agent)
+{
+    return us_ticket_excludes(e, ctx, agent);
+}
+
+uint32_t us_route_pick(usher_engine *e, uint32_t ticket)
+{
+    const us_ticket *t = us_ticket_at(e, ticket);
+    uint32_t sig = us_bucket_at(e, t->bucket)->sig;
+    if (t->exclusions == US_NONE)
+        return us_index_pick(e, sig);
+    return us_index_pick_unless(e, sig, excluded_agent, t);
 }
 
 /* ---- matching ---------------------------------------------------------------------- */
@@ -145,7 +181,7 @@ static uint32_t best_ticket_for(const usher_engine *e, uint32_t slot)
         if (mb->heap_pos == US_NONE || sig->waiting == 0)
             continue;
         for (uint32_t b = sig->buckets; b != US_NONE; b = us_bucket_at(e, b)->sig_next) {
-            uint32_t top = us_bucket_top(e, b);
+            uint32_t top = us_bucket_top_for(e, b, slot);
             if (top != US_NONE && (best == US_NONE || us_ticket_before(e, top, best)))
                 best = top;
         }
@@ -165,8 +201,7 @@ static bool match_agent(usher_engine *e, uint32_t slot, bool *stalled)
         *stalled = true;
         return false;
     }
-    uint32_t sig = us_bucket_at(e, us_ticket_at(e, ticket)->bucket)->sig;
-    uint32_t taker = us_index_pick(e, sig);
+    uint32_t taker = us_route_pick(e, ticket);
     us_route_assign(e, ticket, taker);
     if (taker != slot)
         us_route_mark_agent(e, taker);
@@ -181,11 +216,8 @@ static void match_ticket(usher_engine *e, uint32_t ticket, bool *stalled)
         us_ticket *t = us_ticket_at(e, ticket);
         if (t->state != USHER_TICKET_WAITING)
             return;
-        uint32_t sig = us_bucket_at(e, t->bucket)->sig;
-        if (e->index.sigs[sig].heap_size == 0)
-            return;
-        uint32_t agent = e->index.sigs[sig].heap[0].agent;
-        if (!match_agent(e, agent, stalled))
+        uint32_t agent = us_route_pick(e, ticket);
+        if (agent == US_NONE || !match_agent(e, agent, stalled))
             return;
     }
 }

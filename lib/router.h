@@ -44,11 +44,23 @@ typedef struct us_bucket {
     uint32_t queue_prev, queue_next;
 } us_bucket;
 
+/* "Do not offer this ticket to this agent before the timer fires." */
+typedef struct us_exclusion {
+    uint32_t next_free;
+    uint32_t ticket; /* slot */
+    uint32_t next;   /* the ticket's next exclusion */
+    uint32_t timer;
+    uint64_t agent_id; /* an id, not a slot: the agent may go and its slot be reused */
+} us_exclusion;
+
 typedef struct us_ticket {
     uint32_t next_free;
     uint32_t bucket;
     uint32_t heap_pos; /* in the bucket's heap while waiting */
-    uint32_t work;     /* the capacity record while assigned */
+    uint32_t work;     /* the capacity record while offered or assigned */
+    uint32_t exclusions; /* first exclusion, or US_NONE */
+    uint32_t offer_timer;
+    uint64_t offer_token;
     uint32_t dirty_prev, dirty_next;
     uint64_t id, customer, created, seq, assigned_at;
     us_skill_entry *prefs; /* NULL when none */
@@ -61,7 +73,7 @@ typedef struct us_ticket {
 } us_ticket;
 
 typedef struct us_router {
-    us_pool queues, buckets, tickets;
+    us_pool queues, buckets, tickets, exclusions;
     us_idmap queue_by_id;
     us_idmap bucket_by_key; /* queue slot << 32 | signature -> bucket */
     us_idmap ticket_by_id;
@@ -70,6 +82,7 @@ typedef struct us_router {
     uint32_t dirty_agents, dirty_tickets;
     uint64_t submit_seq;   /* FIFO order among equal priorities */
     uint64_t assign_stamp; /* round robin order */
+    uint64_t offer_seq;    /* offer tokens */
 } us_router;
 
 void us_router_init(us_router *r, const us_alloc *alloc, uint64_t seed);
@@ -88,6 +101,8 @@ usher_status us_bucket_prepare(usher_engine *e, uint32_t queue, const us_sig_key
 void us_bucket_abandon(usher_engine *e, uint32_t bucket);
 /* Frees the heaps of all bucket slots (engine destruction). */
 void us_router_free_buckets(usher_engine *e);
+/* Frees the empty buckets of a channel (before the channel goes). */
+void us_bucket_drop_unused(usher_engine *e, uint32_t channel);
 /* Frees every bucket of a queue (all empty). */
 void us_bucket_drop_queue(usher_engine *e, uint32_t queue);
 
@@ -95,14 +110,24 @@ void us_bucket_push(usher_engine *e, uint32_t ticket);
 void us_bucket_remove(usher_engine *e, uint32_t ticket);
 /* After a change of the ticket's priority or tier. */
 void us_bucket_resift(usher_engine *e, uint32_t ticket);
-/* The waiting ticket to route first, or US_NONE. */
-uint32_t us_bucket_top(const usher_engine *e, uint32_t bucket);
+/* The waiting ticket to route first among those that do not exclude the
+ * agent, or US_NONE. */
+uint32_t us_bucket_top_for(const usher_engine *e, uint32_t bucket, uint32_t agent);
 
 /* The ticket's effective priority at the engine's time, in micro-points
  * (1000 times the documented milli-points), exact. */
 int64_t us_ticket_urgency(const usher_engine *e, const us_ticket *t);
 /* True when ticket x is routed before ticket y (any queues). */
 bool us_ticket_before(const usher_engine *e, uint32_t x, uint32_t y);
+
+/* ---- offers.c ---- */
+
+/* True if the ticket may not be offered to the agent now. */
+bool us_ticket_excludes(const usher_engine *e, const us_ticket *t, uint32_t agent);
+/* Offers the ticket to the agent (memory reserved as for an assignment). */
+void us_offer_make(usher_engine *e, uint32_t ticket, uint32_t agent);
+/* Drops a ending ticket's exclusions and their timers. */
+void us_offer_forget(usher_engine *e, uint32_t ticket);
 
 /* ---- match.c ---- */
 
@@ -118,10 +143,24 @@ void us_route_unmark_ticket(usher_engine *e, uint32_t ticket);
  * first; when that fails the marks stay and the next call goes on. */
 void us_route(usher_engine *e);
 
-/* Reserves what one assignment needs (events, timers, a capacity record). */
+/* The eligible agent to get the ticket: the strategy's choice among the
+ * agents it does not exclude, or US_NONE. */
+uint32_t us_route_pick(usher_engine *e, uint32_t ticket);
+
+/* Reserves what one assignment or offer needs (events, timers, a
+ * capacity record, an exclusion record for its rejection). */
 usher_status us_route_reserve_assignment(usher_engine *e);
-/* Assigns waiting-or-new ticket t to the agent (memory reserved). */
+/* Assigns, or offers in an offer-mode queue, a waiting or new ticket to
+ * the agent (memory reserved). */
 void us_route_assign(usher_engine *e, uint32_t ticket, uint32_t agent);
+
+/* The agent of an offered or assigned ticket is done with it: the offer
+ * is withdrawn, the capacity freed without wrap-up, and the ticket waits
+ * again in its place (not marked for matching; no event). */
+void us_route_unassign(usher_engine *e, uint32_t ticket);
+/* An offered ticket is accepted, or a direct one assigned: the state, the
+ * queue's counters and USHER_EVENT_TICKET_ASSIGNED. */
+void us_route_confirm(usher_engine *e, uint32_t ticket, uint32_t agent);
 
 /* A routed ticket's agent logged out or is being removed: the ticket goes
  * back to waiting in its place (USHER_EVENT_TICKET_REQUEUED; one event

@@ -198,14 +198,14 @@ USHER_API usher_status usher_ticket_submit(usher_engine *e, uint64_t ticket_id,
     t->seq = ++e->router.submit_seq;
     t->priority = (uint16_t)spec->priority;
     t->tier = (uint8_t)spec->tier;
-    t->heap_pos = t->work = US_NONE;
+    t->heap_pos = t->work = t->exclusions = t->offer_timer = US_NONE;
     t->prefs = prefs;
     t->pref_count = (uint8_t)sub.prefs.count;
     if (prefs)
         memcpy(prefs, sub.prefs.items, sub.prefs.count * sizeof *prefs);
     file_ticket(e, slot, bucket);
     (void)us_idmap_insert(&e->router.ticket_by_id, ticket_id, slot);
-    uint32_t agent = us_index_pick(e, us_bucket_at(e, bucket)->sig);
+    uint32_t agent = us_route_pick(e, slot);
     if (agent != US_NONE)
         us_route_assign(e, slot, agent);
     else
@@ -395,10 +395,7 @@ USHER_API usher_status usher_ticket_transfer(usher_engine *e, uint64_t ticket_id
     t = us_ticket_at(e, slot);
     uint64_t agent_id = holder_id(e, t);
     if (t->work != US_NONE) {
-        us_capacity_end(e, t->work, USHER_RELEASE_NO_WRAPUP);
-        t->work = US_NONE;
-        t->assigned_at = 0;
-        us_bucket_push(e, slot);
+        us_route_unassign(e, slot);
         us_route_mark_ticket(e, slot);
     }
     ticket_event(e, USHER_EVENT_TICKET_TRANSFERRED, t, agent_id, queue_id);
@@ -411,6 +408,7 @@ static void free_ticket(usher_engine *e, uint32_t slot)
 {
     us_ticket *t = us_ticket_at(e, slot);
     us_route_unmark_ticket(e, slot);
+    us_offer_forget(e, slot);
     unfile_ticket(e, slot);
     (void)us_idmap_erase(&e->router.ticket_by_id, t->id, NULL);
     us_free(&e->alloc, t->prefs);
@@ -430,12 +428,14 @@ USHER_API usher_status usher_ticket_cancel(usher_engine *e, uint64_t ticket_id)
     usher_status st = find_ticket(e, ticket_id, &slot);
     if (st != USHER_OK)
         return st;
-    if (us_ticket_at(e, slot)->work != US_NONE)
+    if (us_ticket_at(e, slot)->state == USHER_TICKET_ASSIGNED)
         return USHER_ESTATE;
-    st = us_events_reserve(e, 1);
+    st = us_reserve(e, 1, US_RELEASE_TIMERS);
     if (st != USHER_OK)
         return us_finish(e, st);
     us_ticket *t = us_ticket_at(e, slot);
+    if (t->state == USHER_TICKET_OFFERED)
+        us_route_unassign(e, slot); /* the offer is withdrawn */
     us_bucket_remove(e, slot);
     us_queue_at(e, us_bucket_at(e, t->bucket)->queue)->stats.abandoned++;
     ticket_event(e, USHER_EVENT_TICKET_ABANDONED, t, 0, (int64_t)waited(e, t));
@@ -456,6 +456,8 @@ USHER_API usher_status usher_ticket_complete(usher_engine *e, uint64_t ticket_id
     if (st != USHER_OK)
         return us_finish(e, st);
     us_ticket *t = us_ticket_at(e, slot);
+    if (t->state == USHER_TICKET_OFFERED)
+        us_route_unassign(e, slot); /* the offer is withdrawn */
     uint64_t agent_id = holder_id(e, t);
     int64_t handled = t->work != US_NONE ? (int64_t)(us_now(e) - t->assigned_at) : 0;
     if (t->work != US_NONE)
@@ -496,5 +498,9 @@ USHER_API usher_status usher_ticket_get(const usher_engine *e, uint64_t ticket_i
     out.agent_id = holder_id(e, t);
     out.assigned_ms = t->assigned_at;
     out.effective_priority = us_ticket_urgency(e, t) / 1000;
+    if (t->state == USHER_TICKET_OFFERED) {
+        out.offer_token = t->offer_token;
+        out.offer_expires_ms = us_wheel_deadline(&e->wheel, t->offer_timer);
+    }
     return us_copy_out(info, &out, sizeof out, sizeof out);
 }
