@@ -246,7 +246,11 @@ enum usher_event_type {
      * queue's max_missed_offers the agent is set away with reason
      * USHER_AWAY_NO_ANSWER (an USHER_EVENT_AGENT_STATE follows).
      * ticket_id, agent_id, offer_token. */
-    USHER_EVENT_OFFER_EXPIRED = 14
+    USHER_EVENT_OFFER_EXPIRED = 14,
+    /* A widening step of the ticket's queue fired. ticket_id; value: the
+     * step's index in the queue's list; reason: its enum
+     * usher_widen_action. */
+    USHER_EVENT_TICKET_WIDENED = 15
 };
 
 /*
@@ -1048,6 +1052,62 @@ USHER_API usher_status usher_queue_add(usher_engine *engine, uint32_t queue_id,
  * USHER_ECLOSED. Callback: yes.
  */
 USHER_API usher_status usher_queue_remove(usher_engine *engine, uint32_t queue_id);
+
+/*
+ * Widening ("bullseye"): a queue's ordered steps, each applied once to
+ * each of its tickets when the ticket has waited after_ms since its
+ * creation (USHER_EVENT_TICKET_WIDENED). Steps already due when a ticket
+ * enters the queue fire at the next usher_advance(). A ticket that moves
+ * to another queue starts that queue's steps; a step that does not apply
+ * to a ticket (a skill it does not require or prefer, a level already
+ * lower) changes nothing but still counts as fired.
+ */
+#define USHER_MAX_WIDEN_STEPS 16u
+
+enum usher_widen_action {
+    /* Lower the minimum level of required skill `skill` to `value`
+     * (1 .. 10). */
+    USHER_WIDEN_LOWER_LEVEL = 1,
+    /* Drop preferred skill `skill`. */
+    USHER_WIDEN_DROP_PREFERRED = 2,
+    /* Let the overflow group `skill` take the ticket too: agents with that
+     * skill (any level) become eligible for it whatever its other
+     * requirements (same channel; the main agents keep precedence). Give
+     * the group's skill to the cross-trained backup agents. */
+    USHER_WIDEN_OVERFLOW_GROUP = 3,
+    /* Raise the priority by `value` points (capped at USHER_MAX_PRIORITY). */
+    USHER_WIDEN_RAISE_PRIORITY = 4,
+    /* Move a waiting ticket to queue `value` (an overflow queue; skipped
+     * if that queue no longer exists or the ticket is not waiting). */
+    USHER_WIDEN_MOVE_QUEUE = 5
+};
+
+typedef struct usher_widen_step {
+    /* When the step fires: ms waited since the ticket's creation. Steps
+     * are given in non-decreasing order of after_ms. */
+    uint64_t after_ms;
+    /* An enum usher_widen_action value. */
+    uint32_t action;
+    /* The skill or group of LOWER_LEVEL, DROP_PREFERRED, OVERFLOW_GROUP. */
+    uint32_t skill;
+    /* The level, points or queue id (see the actions); 0 otherwise. */
+    uint32_t value;
+    uint32_t reserved;
+} usher_widen_step;
+
+/*
+ * Sets queue queue_id's widening steps (copied; count 0 removes them).
+ * Allowed only while the queue holds no live ticket.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL, steps is NULL with a
+ * nonzero count, count > USHER_MAX_WIDEN_STEPS, steps are out of order,
+ * an action, level or after_ms (beyond USHER_TIME_MAX) is out of range,
+ * reserved is nonzero, or a step moves to the queue itself;
+ * USHER_ENOTFOUND if the queue, a skill or a target queue does not exist;
+ * USHER_ESTATE if tickets of the queue are live; USHER_ENOMEM;
+ * USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_queue_set_widening(usher_engine *engine, uint32_t queue_id,
+                                                const usher_widen_step *steps, size_t count);
 
 /* A queue's counters (usher_queue_get_stats). Counters run from the
  * queue's creation or its last usher_queue_reset_stats(). */

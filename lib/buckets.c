@@ -25,7 +25,7 @@ static uint64_t capped(uint64_t ms) { return ms < AGE_CAP ? ms : AGE_CAP; }
 
 int64_t us_ticket_urgency(const usher_engine *e, const us_ticket *t)
 {
-    const us_queue *q = us_queue_at(e, us_bucket_at(e, t->bucket)->queue);
+    const us_queue *q = us_queue_at(e, us_bucket_at(e, t->buckets[US_FILED_MAIN])->queue);
     uint64_t age = us_now(e) > t->created ? us_now(e) - t->created : 0;
     return 1000000 * base_points(q, t) + (int64_t)q->def.ageing_rate * (int64_t)capped(age);
 }
@@ -46,7 +46,7 @@ static bool same_queue_before(const us_queue *q, const us_ticket *x, const us_ti
 bool us_ticket_before(const usher_engine *e, uint32_t x, uint32_t y)
 {
     const us_ticket *a = us_ticket_at(e, x), *b = us_ticket_at(e, y);
-    uint32_t qa = us_bucket_at(e, a->bucket)->queue, qb = us_bucket_at(e, b->bucket)->queue;
+    uint32_t qa = us_queue_slot_of(e, a), qb = us_queue_slot_of(e, b);
     if (qa == qb)
         return same_queue_before(us_queue_at(e, qa), a, b);
     int64_t ua = us_ticket_urgency(e, a), ub = us_ticket_urgency(e, b);
@@ -55,17 +55,25 @@ bool us_ticket_before(const usher_engine *e, uint32_t x, uint32_t y)
     return a->seq < b->seq;
 }
 
-/* ---- the heap ---------------------------------------------------------------- */
+/* ---- the heap ----------------------------------------------------------------
+ *
+ * A heap entry is a filing: ticket slot * 2 + k, with k = US_FILED_MAIN for
+ * the ticket's own bucket and US_FILED_OVERFLOW for its overflow group's
+ * (a widened ticket waits in both). */
+
+static uint32_t filing(uint32_t ticket, uint32_t k) { return ticket * 2 + k; }
+static uint32_t ticket_of(uint32_t entry) { return entry / 2; }
 
 static bool heap_before(const usher_engine *e, const us_bucket *b, uint32_t x, uint32_t y)
 {
-    return same_queue_before(us_queue_at(e, b->queue), us_ticket_at(e, x), us_ticket_at(e, y));
+    return same_queue_before(us_queue_at(e, b->queue), us_ticket_at(e, ticket_of(x)),
+                             us_ticket_at(e, ticket_of(y)));
 }
 
-static void put(usher_engine *e, us_bucket *b, size_t pos, uint32_t ticket)
+static void put(usher_engine *e, us_bucket *b, size_t pos, uint32_t entry)
 {
-    b->heap[pos] = ticket;
-    us_ticket_at(e, ticket)->heap_pos = (uint32_t)pos;
+    b->heap[pos] = entry;
+    us_ticket_at(e, ticket_of(entry))->heap_pos[entry % 2] = (uint32_t)pos;
 }
 
 static void sift_up(usher_engine *e, us_bucket *b, size_t pos)
@@ -106,22 +114,20 @@ static void resift(usher_engine *e, us_bucket *b, size_t pos)
         sift_down(e, b, pos);
 }
 
-void us_bucket_push(usher_engine *e, uint32_t ticket)
+void us_bucket_push_filing(usher_engine *e, uint32_t ticket, uint32_t k)
 {
-    us_ticket *t = us_ticket_at(e, ticket);
-    us_bucket *b = us_bucket_at(e, t->bucket);
-    t->state = USHER_TICKET_WAITING;
-    b->heap[b->size] = ticket;
+    us_bucket *b = us_bucket_at(e, us_ticket_at(e, ticket)->buckets[k]);
+    b->heap[b->size] = filing(ticket, k);
     sift_up(e, b, b->size++);
     e->index.sigs[b->sig].waiting++;
 }
 
-void us_bucket_remove(usher_engine *e, uint32_t ticket)
+void us_bucket_remove_filing(usher_engine *e, uint32_t ticket, uint32_t k)
 {
     us_ticket *t = us_ticket_at(e, ticket);
-    us_bucket *b = us_bucket_at(e, t->bucket);
-    size_t pos = t->heap_pos, last = --b->size;
-    t->heap_pos = US_NONE;
+    us_bucket *b = us_bucket_at(e, t->buckets[k]);
+    size_t pos = t->heap_pos[k], last = --b->size;
+    t->heap_pos[k] = US_NONE;
     e->index.sigs[b->sig].waiting--;
     if (pos == last)
         return;
@@ -129,10 +135,28 @@ void us_bucket_remove(usher_engine *e, uint32_t ticket)
     resift(e, b, pos);
 }
 
+void us_bucket_push(usher_engine *e, uint32_t ticket)
+{
+    us_ticket *t = us_ticket_at(e, ticket);
+    t->state = USHER_TICKET_WAITING;
+    for (uint32_t k = 0; k < US_FILINGS; k++)
+        if (t->buckets[k] != US_NONE)
+            us_bucket_push_filing(e, ticket, k);
+}
+
+void us_bucket_remove(usher_engine *e, uint32_t ticket)
+{
+    for (uint32_t k = 0; k < US_FILINGS; k++)
+        if (us_ticket_at(e, ticket)->heap_pos[k] != US_NONE)
+            us_bucket_remove_filing(e, ticket, k);
+}
+
 void us_bucket_resift(usher_engine *e, uint32_t ticket)
 {
     us_ticket *t = us_ticket_at(e, ticket);
-    resift(e, us_bucket_at(e, t->bucket), t->heap_pos);
+    for (uint32_t k = 0; k < US_FILINGS; k++)
+        if (t->heap_pos[k] != US_NONE)
+            resift(e, us_bucket_at(e, t->buckets[k]), t->heap_pos[k]);
 }
 
 typedef struct top_search {
@@ -150,14 +174,21 @@ static bool top_before(const void *ctx, size_t x, size_t y)
 static bool top_skip(const void *ctx, size_t pos)
 {
     const top_search *s = ctx;
-    return us_ticket_excludes(s->e, us_ticket_at(s->e, s->b->heap[pos]), s->agent);
+    return us_ticket_excludes(s->e, us_ticket_at(s->e, ticket_of(s->b->heap[pos])), s->agent);
 }
 
 uint32_t us_bucket_top_for(const usher_engine *e, uint32_t bucket, uint32_t agent)
 {
     top_search s = {e, us_bucket_at(e, bucket), agent};
     size_t pos = us_heap_first_unless(s.b->size, top_before, top_skip, &s);
-    return pos == US_HEAP_NONE ? US_NONE : s.b->heap[pos];
+    return pos == US_HEAP_NONE ? US_NONE : ticket_of(s.b->heap[pos]);
+}
+
+uint32_t us_bucket_ticket(const usher_engine *e, uint32_t bucket, size_t pos, bool *main)
+{
+    uint32_t entry = us_bucket_at(e, bucket)->heap[pos];
+    *main = entry % 2 == US_FILED_MAIN;
+    return ticket_of(entry);
 }
 
 /* ---- buckets: found or created per (queue, signature) ---------------------------- */

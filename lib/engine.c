@@ -201,6 +201,9 @@ static void expire(usher_engine *e, uint32_t timer)
     case US_TIMER_EXCLUSION:
         us_expire_exclusion(e, timer);
         break;
+    case US_TIMER_WIDEN:
+        us_expire_widen(e, timer);
+        break;
     }
 }
 
@@ -214,6 +217,8 @@ static usher_status run_due(usher_engine *e, uint64_t now)
         usher_status st = us_reserve(e, US_MAX_EVENTS_PER_EXPIRY, US_MAX_TIMERS_PER_EXPIRY);
         if (st == USHER_OK) /* an expired offer excludes its agent */
             st = us_pool_reserve(&e->router.exclusions, &e->alloc);
+        if (st == USHER_OK && us_wheel_tag(&e->wheel, timer) == US_TIMER_WIDEN)
+            st = us_widen_prepare(e, timer);
         if (st != USHER_OK)
             return st; /* the timer stays due; the next call resumes here */
         expire(e, timer);

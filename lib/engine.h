@@ -22,7 +22,8 @@ enum us_timer_tag {
     US_TIMER_COOLDOWN = 4, /* data: the agent slot */
     US_TIMER_IDLE = 5,     /* data: the agent slot */
     US_TIMER_OFFER = 6,    /* data: the ticket slot */
-    US_TIMER_EXCLUSION = 7 /* data: the exclusion slot */
+    US_TIMER_EXCLUSION = 7, /* data: the exclusion slot */
+    US_TIMER_WIDEN = 8      /* data: the ticket slot */
 };
 
 /* The most events one timer expiry can queue, and the most timers it can
@@ -77,6 +78,12 @@ static inline us_ticket *us_ticket_at(const usher_engine *e, uint32_t slot)
     return (us_ticket *)us_pool_at(&e->router.tickets, slot);
 }
 
+/* The slot of the queue a ticket is in. */
+static inline uint32_t us_queue_slot_of(const usher_engine *e, const us_ticket *t)
+{
+    return us_bucket_at(e, t->buckets[US_FILED_MAIN])->queue;
+}
+
 /* A pseudo-random number in [0, n), n > 0, from the engine's seeded
  * generator. */
 uint32_t us_random_below(usher_engine *e, size_t n);
@@ -117,5 +124,6 @@ usher_status us_finish(usher_engine *e, usher_status status);
 void us_expire_host_timer(usher_engine *e, uint32_t timer);
 void us_expire_offer(usher_engine *e, uint32_t timer);
 void us_expire_exclusion(usher_engine *e, uint32_t timer);
+void us_expire_widen(usher_engine *e, uint32_t timer);
 
 #endif

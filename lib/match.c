@@ -71,8 +71,8 @@ void us_route_unmark_ticket(usher_engine *e, uint32_t slot)
 usher_status us_route_reserve_assignment(usher_engine *e)
 {
     /* Events: the assignment or offer, a load cap reached; timers: the
-     * offer's, the load cap, the idle timer. */
-    usher_status st = us_reserve(e, 2, 3);
+     * offer's, the load cap, the idle timer, and a new ticket's widening. */
+    usher_status st = us_reserve(e, 2, 4);
     return st == USHER_OK ? us_capacity_prepare(e) : st;
 }
 
@@ -91,7 +91,7 @@ static void count_answer(usher_engine *e, us_ticket *t, us_queue *q)
 void us_route_confirm(usher_engine *e, uint32_t ticket, uint32_t agent)
 {
     us_ticket *t = us_ticket_at(e, ticket);
-    const us_bucket *b = us_bucket_at(e, t->bucket);
+    const us_bucket *b = us_bucket_at(e, t->buckets[US_FILED_MAIN]);
     t->state = USHER_TICKET_ASSIGNED;
     t->offer_token = 0;
     t->assigned_at = us_now(e);
@@ -109,8 +109,8 @@ void us_route_confirm(usher_engine *e, uint32_t ticket, uint32_t agent)
 void us_route_assign(usher_engine *e, uint32_t ticket, uint32_t agent)
 {
     us_ticket *t = us_ticket_at(e, ticket);
-    const us_bucket *b = us_bucket_at(e, t->bucket);
-    if (t->heap_pos != US_NONE)
+    const us_bucket *b = us_bucket_at(e, t->buckets[US_FILED_MAIN]);
+    if (t->state == USHER_TICKET_WAITING)
         us_bucket_remove(e, ticket);
     us_route_unmark_ticket(e, ticket);
     /* Set before the reservation re-sorts the agent in the index. */
@@ -161,7 +161,7 @@ static bool excluded_agent(const usher_engine *e, const void *ctx, uint32_t agen
 uint32_t us_route_pick(usher_engine *e, uint32_t ticket)
 {
     const us_ticket *t = us_ticket_at(e, ticket);
-    uint32_t sig = us_bucket_at(e, t->bucket)->sig;
+    uint32_t sig = us_bucket_at(e, t->buckets[US_FILED_MAIN])->sig;
     if (t->exclusions == US_NONE)
         return us_index_pick(e, sig);
     return us_index_pick_unless(e, sig, excluded_agent, t);

@@ -13,7 +13,7 @@ static us_exclusion *exclusion_at(const usher_engine *e, uint32_t slot)
 
 static const us_queue *queue_of(const usher_engine *e, const us_ticket *t)
 {
-    return us_queue_at(e, us_bucket_at(e, t->bucket)->queue);
+    return us_queue_at(e, us_queue_slot_of(e, t));
 }
 
 bool us_ticket_excludes(const usher_engine *e, const us_ticket *t, uint32_t agent)
@@ -41,8 +41,8 @@ static void offer_event(usher_engine *e, int32_t type, const us_ticket *t, uint6
 void us_offer_make(usher_engine *e, uint32_t ticket, uint32_t agent)
 {
     us_ticket *t = us_ticket_at(e, ticket);
-    us_queue *q = us_queue_at(e, us_bucket_at(e, t->bucket)->queue);
-    uint32_t channel = e->index.sigs[us_bucket_at(e, t->bucket)->sig].channel;
+    us_queue *q = us_queue_at(e, us_queue_slot_of(e, t));
+    uint32_t channel = e->index.sigs[us_bucket_at(e, t->buckets[US_FILED_MAIN])->sig].channel;
     t->work = us_capacity_take(e, agent, t->id, channel, false);
     e->agents.works[t->work].routed = ticket;
     t->state = USHER_TICKET_OFFERED;
@@ -150,7 +150,7 @@ USHER_API usher_status usher_offer_reject(usher_engine *e, uint64_t ticket_id, u
     us_ticket *t = us_ticket_at(e, slot);
     uint32_t agent = e->agents.works[t->work].agent;
     us_agent_at(e, agent)->missed_offers = 0;
-    us_queue_at(e, us_bucket_at(e, t->bucket)->queue)->stats.offers_rejected++;
+    us_queue_at(e, us_queue_slot_of(e, t))->stats.offers_rejected++;
     offer_event(e, USHER_EVENT_OFFER_REJECTED, t, us_agent_at(e, agent)->id, 0);
     decline(e, slot, agent);
     return us_finish(e, USHER_OK);
@@ -160,7 +160,7 @@ void us_expire_offer(usher_engine *e, uint32_t timer)
 {
     uint32_t slot = (uint32_t)us_wheel_data(&e->wheel, timer);
     us_ticket *t = us_ticket_at(e, slot);
-    us_queue *q = us_queue_at(e, us_bucket_at(e, t->bucket)->queue);
+    us_queue *q = us_queue_at(e, us_queue_slot_of(e, t));
     uint32_t agent = e->agents.works[t->work].agent;
     us_agent *a = us_agent_at(e, agent);
     uint64_t missed = ++a->missed_offers;

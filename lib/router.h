@@ -32,6 +32,8 @@ typedef struct us_queue {
     uint32_t buckets; /* first bucket of the queue */
     uint64_t live_tickets;
     usher_queue_stats stats; /* the counters; waiting and longest wait computed */
+    usher_widen_step steps[USHER_MAX_WIDEN_STEPS];
+    uint32_t step_count;
 } us_queue;
 
 typedef struct us_bucket {
@@ -53,13 +55,19 @@ typedef struct us_exclusion {
     uint64_t agent_id; /* an id, not a slot: the agent may go and its slot be reused */
 } us_exclusion;
 
+/* A ticket is filed in its own bucket and, once widened to an overflow
+ * group, in that group's bucket too. */
+enum { US_FILED_MAIN = 0, US_FILED_OVERFLOW = 1, US_FILINGS = 2 };
+
 typedef struct us_ticket {
     uint32_t next_free;
-    uint32_t bucket;
-    uint32_t heap_pos; /* in the bucket's heap while waiting */
+    uint32_t buckets[US_FILINGS];  /* US_NONE when not filed there */
+    uint32_t heap_pos[US_FILINGS]; /* in those buckets' heaps while waiting */
     uint32_t work;     /* the capacity record while offered or assigned */
     uint32_t exclusions; /* first exclusion, or US_NONE */
     uint32_t offer_timer;
+    uint32_t widen_timer; /* the next widening step's, or US_NONE */
+    uint8_t widen_next;   /* the index of that step in the queue's list */
     uint64_t offer_token;
     uint32_t dirty_prev, dirty_next;
     uint64_t id, customer, created, seq, assigned_at;
@@ -106,10 +114,18 @@ void us_bucket_drop_unused(usher_engine *e, uint32_t channel);
 /* Frees every bucket of a queue (all empty). */
 void us_bucket_drop_queue(usher_engine *e, uint32_t queue);
 
+/* Files a ticket in the heaps of all its buckets (it is waiting), or
+ * takes it out of them. */
 void us_bucket_push(usher_engine *e, uint32_t ticket);
 void us_bucket_remove(usher_engine *e, uint32_t ticket);
 /* After a change of the ticket's priority or tier. */
 void us_bucket_resift(usher_engine *e, uint32_t ticket);
+/* Files a waiting ticket in one bucket's heap, or takes it out. */
+void us_bucket_push_filing(usher_engine *e, uint32_t ticket, uint32_t k);
+void us_bucket_remove_filing(usher_engine *e, uint32_t ticket, uint32_t k);
+/* The ticket at a heap position, and whether it is filed there as main. */
+uint32_t us_bucket_ticket(const usher_engine *e, uint32_t bucket, size_t pos, bool *main);
+
 /* The waiting ticket to route first among those that do not exclude the
  * agent, or US_NONE. */
 uint32_t us_bucket_top_for(const usher_engine *e, uint32_t bucket, uint32_t agent);
@@ -128,6 +144,25 @@ bool us_ticket_excludes(const usher_engine *e, const us_ticket *t, uint32_t agen
 void us_offer_make(usher_engine *e, uint32_t ticket, uint32_t agent);
 /* Drops a ending ticket's exclusions and their timers. */
 void us_offer_forget(usher_engine *e, uint32_t ticket);
+
+/* ---- widen.c ---- */
+
+/* Starts the ticket's queue's widening steps from the first (one wheel
+ * node reserved), or stops them (the ticket ends). */
+void us_widen_start(usher_engine *e, uint32_t ticket);
+void us_widen_stop(usher_engine *e, uint32_t ticket);
+/* Before a widening timer fires: finds or creates the bucket its step
+ * needs. USHER_ENOMEM / USHER_ELIMIT: the timer stays due. */
+usher_status us_widen_prepare(usher_engine *e, uint32_t timer);
+
+/* ---- tickets.c ---- */
+
+/* Files the ticket's main filing under (queue, reqs): a waiting ticket
+ * moves and is marked for matching; an assigned one keeps its agent. A
+ * new queue drops the overflow filing and starts its widening steps (one
+ * wheel node reserved). USHER_ENOMEM / USHER_ELIMIT change nothing. */
+usher_status us_ticket_refile(usher_engine *e, uint32_t ticket, uint32_t queue,
+                              const us_skill_entry *reqs, uint32_t req_count);
 
 /* ---- match.c ---- */
 

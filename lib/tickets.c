@@ -69,7 +69,7 @@ static usher_status find_ticket(const usher_engine *e, uint64_t ticket_id, uint3
 
 static const us_sig *sig_of(const usher_engine *e, const us_ticket *t)
 {
-    return &e->index.sigs[us_bucket_at(e, t->bucket)->sig];
+    return &e->index.sigs[us_bucket_at(e, t->buckets[US_FILED_MAIN])->sig];
 }
 
 /* The signature key of a ticket in a queue: preferences only count under
@@ -155,18 +155,22 @@ static void file_ticket(usher_engine *e, uint32_t slot, uint32_t bucket)
     us_ticket *t = us_ticket_at(e, slot);
     us_bucket *b = us_bucket_at(e, bucket);
     us_queue *q = us_queue_at(e, b->queue);
-    t->bucket = bucket;
+    t->buckets[US_FILED_MAIN] = bucket;
     b->tickets++;
     q->live_tickets++;
     q->stats.entered++;
 }
 
+/* Takes a ticket that is not waiting out of its buckets' counts. */
 static void unfile_ticket(usher_engine *e, uint32_t slot)
 {
     us_ticket *t = us_ticket_at(e, slot);
-    us_bucket *b = us_bucket_at(e, t->bucket);
+    us_bucket *b = us_bucket_at(e, t->buckets[US_FILED_MAIN]);
     b->tickets--;
     us_queue_at(e, b->queue)->live_tickets--;
+    if (t->buckets[US_FILED_OVERFLOW] != US_NONE)
+        us_bucket_at(e, t->buckets[US_FILED_OVERFLOW])->tickets--;
+    t->buckets[US_FILED_OVERFLOW] = US_NONE;
 }
 
 USHER_API usher_status usher_ticket_submit(usher_engine *e, uint64_t ticket_id,
@@ -198,13 +202,16 @@ USHER_API usher_status usher_ticket_submit(usher_engine *e, uint64_t ticket_id,
     t->seq = ++e->router.submit_seq;
     t->priority = (uint16_t)spec->priority;
     t->tier = (uint8_t)spec->tier;
-    t->heap_pos = t->work = t->exclusions = t->offer_timer = US_NONE;
+    t->heap_pos[US_FILED_MAIN] = t->heap_pos[US_FILED_OVERFLOW] = US_NONE;
+    t->buckets[US_FILED_OVERFLOW] = US_NONE;
+    t->work = t->exclusions = t->offer_timer = t->widen_timer = US_NONE;
     t->prefs = prefs;
     t->pref_count = (uint8_t)sub.prefs.count;
     if (prefs)
         memcpy(prefs, sub.prefs.items, sub.prefs.count * sizeof *prefs);
     file_ticket(e, slot, bucket);
     (void)us_idmap_insert(&e->router.ticket_by_id, ticket_id, slot);
+    us_widen_start(e, slot);
     uint32_t agent = us_route_pick(e, slot);
     if (agent != US_NONE)
         us_route_assign(e, slot, agent);
@@ -226,7 +233,7 @@ USHER_API usher_status usher_ticket_set_priority(usher_engine *e, uint64_t ticke
     if (st != USHER_OK)
         return st;
     us_ticket_at(e, slot)->priority = (uint16_t)priority;
-    if (us_ticket_at(e, slot)->heap_pos != US_NONE)
+    if (us_ticket_at(e, slot)->state == USHER_TICKET_WAITING)
         us_bucket_resift(e, slot);
     return us_finish(e, USHER_OK);
 }
@@ -241,16 +248,13 @@ USHER_API usher_status usher_ticket_set_tier(usher_engine *e, uint64_t ticket_id
     if (st != USHER_OK)
         return st;
     us_ticket_at(e, slot)->tier = (uint8_t)tier;
-    if (us_ticket_at(e, slot)->heap_pos != US_NONE)
+    if (us_ticket_at(e, slot)->state == USHER_TICKET_WAITING)
         us_bucket_resift(e, slot);
     return us_finish(e, USHER_OK);
 }
 
-/* Files the ticket under (queue, reqs): a waiting ticket moves to the new
- * bucket and is matched by the next us_route(); an assigned one keeps its
- * agent. USHER_ENOMEM / USHER_ELIMIT change nothing. */
-static usher_status refile(usher_engine *e, uint32_t slot, uint32_t queue,
-                           const us_skill_entry *reqs, uint32_t req_count)
+usher_status us_ticket_refile(usher_engine *e, uint32_t slot, uint32_t queue,
+                              const us_skill_entry *reqs, uint32_t req_count)
 {
     us_ticket *t = us_ticket_at(e, slot);
     us_sig_key key = key_for(us_queue_at(e, queue), sig_of(e, t)->channel, reqs, req_count,
@@ -258,17 +262,26 @@ static usher_status refile(usher_engine *e, uint32_t slot, uint32_t queue,
     uint32_t bucket;
     bool created;
     usher_status st = us_bucket_prepare(e, queue, &key, &bucket, &created);
-    if (st != USHER_OK || bucket == t->bucket)
+    if (st != USHER_OK)
         return st;
     t = us_ticket_at(e, slot);
-    bool waiting = t->heap_pos != US_NONE;
+    bool new_queue = us_queue_slot_of(e, t) != queue;
+    if (!new_queue && bucket == t->buckets[US_FILED_MAIN])
+        return USHER_OK;
+    bool waiting = t->state == USHER_TICKET_WAITING;
     if (waiting)
         us_bucket_remove(e, slot);
-    bool same_queue = us_bucket_at(e, t->bucket)->queue == queue;
+    uint32_t overflow = t->buckets[US_FILED_OVERFLOW];
     unfile_ticket(e, slot);
     file_ticket(e, slot, bucket);
-    if (same_queue)
+    if (!new_queue) {
         us_queue_at(e, queue)->stats.entered--; /* only moved within its queue */
+        t->buckets[US_FILED_OVERFLOW] = overflow; /* and still widened */
+        if (overflow != US_NONE)
+            us_bucket_at(e, overflow)->tickets++;
+    } else {
+        us_widen_start(e, slot); /* the new queue's steps */
+    }
     if (waiting) {
         us_bucket_push(e, slot);
         us_route_mark_ticket(e, slot);
@@ -325,8 +338,8 @@ USHER_API usher_status usher_ticket_require(usher_engine *e, uint64_t ticket_id,
         return USHER_EINVAL;
     skill_list reqs;
     edit_reqs(sig, skill, level, &reqs);
-    uint32_t queue = us_bucket_at(e, t->bucket)->queue;
-    return us_finish(e, refile(e, slot, queue, reqs.items, reqs.count));
+    uint32_t queue = us_queue_slot_of(e, t);
+    return us_finish(e, us_ticket_refile(e, slot, queue, reqs.items, reqs.count));
 }
 
 USHER_API usher_status usher_ticket_drop_requirement(usher_engine *e, uint64_t ticket_id,
@@ -343,8 +356,8 @@ USHER_API usher_status usher_ticket_drop_requirement(usher_engine *e, uint64_t t
         return USHER_ENOTFOUND;
     skill_list reqs;
     edit_reqs(sig, skill, 0, &reqs);
-    uint32_t queue = us_bucket_at(e, t->bucket)->queue;
-    return us_finish(e, refile(e, slot, queue, reqs.items, reqs.count));
+    uint32_t queue = us_queue_slot_of(e, t);
+    return us_finish(e, us_ticket_refile(e, slot, queue, reqs.items, reqs.count));
 }
 
 static void ticket_event(usher_engine *e, int32_t type, const us_ticket *t, uint64_t agent_id,
@@ -377,17 +390,18 @@ USHER_API usher_status usher_ticket_transfer(usher_engine *e, uint64_t ticket_id
     if (st != USHER_OK)
         return st;
     us_ticket *t = us_ticket_at(e, slot);
-    if (t->heap_pos != US_NONE && us_bucket_at(e, t->bucket)->queue == queue)
+    if (t->state == USHER_TICKET_WAITING && us_queue_slot_of(e, t) == queue)
         return USHER_ESTATE;
-    /* Events: the transfer, and what ending the work may raise. */
-    st = us_reserve(e, 2, US_RELEASE_TIMERS);
+    /* Events: the transfer, and what ending the work may raise; timers:
+     * those of ending the work and the new queue's widening. */
+    st = us_reserve(e, 2, US_RELEASE_TIMERS + 1);
     if (st == USHER_OK) {
         const us_sig *sig = sig_of(e, t);
         skill_list reqs = {.count = sig->req_count};
         memcpy(reqs.items, sig->reqs, sig->req_count * sizeof *sig->reqs);
-        uint32_t old_bucket = t->bucket;
-        st = refile(e, slot, queue, reqs.items, reqs.count);
-        if (st == USHER_OK && us_ticket_at(e, slot)->bucket == old_bucket)
+        uint32_t old_bucket = t->buckets[US_FILED_MAIN];
+        st = us_ticket_refile(e, slot, queue, reqs.items, reqs.count);
+        if (st == USHER_OK && us_ticket_at(e, slot)->buckets[US_FILED_MAIN] == old_bucket)
             us_queue_at(e, queue)->stats.entered++; /* back into the same queue */
     }
     if (st != USHER_OK)
@@ -409,6 +423,7 @@ static void free_ticket(usher_engine *e, uint32_t slot)
     us_ticket *t = us_ticket_at(e, slot);
     us_route_unmark_ticket(e, slot);
     us_offer_forget(e, slot);
+    us_widen_stop(e, slot);
     unfile_ticket(e, slot);
     (void)us_idmap_erase(&e->router.ticket_by_id, t->id, NULL);
     us_free(&e->alloc, t->prefs);
@@ -437,7 +452,7 @@ USHER_API usher_status usher_ticket_cancel(usher_engine *e, uint64_t ticket_id)
     if (t->state == USHER_TICKET_OFFERED)
         us_route_unassign(e, slot); /* the offer is withdrawn */
     us_bucket_remove(e, slot);
-    us_queue_at(e, us_bucket_at(e, t->bucket)->queue)->stats.abandoned++;
+    us_queue_at(e, us_queue_slot_of(e, t))->stats.abandoned++;
     ticket_event(e, USHER_EVENT_TICKET_ABANDONED, t, 0, (int64_t)waited(e, t));
     free_ticket(e, slot);
     return us_finish(e, USHER_OK);
@@ -464,7 +479,7 @@ USHER_API usher_status usher_ticket_complete(usher_engine *e, uint64_t ticket_id
         us_capacity_end(e, t->work, flags);
     else
         us_bucket_remove(e, slot);
-    us_queue_at(e, us_bucket_at(e, t->bucket)->queue)->stats.completed++;
+    us_queue_at(e, us_queue_slot_of(e, t))->stats.completed++;
     ticket_event(e, USHER_EVENT_TICKET_COMPLETED, t, agent_id, handled);
     free_ticket(e, slot);
     return us_finish(e, USHER_OK);
@@ -487,7 +502,7 @@ USHER_API usher_status usher_ticket_get(const usher_engine *e, uint64_t ticket_i
     usher_ticket_info out = {0};
     out.struct_size = sizeof out;
     out.state = t->state;
-    out.queue = us_queue_at(e, us_bucket_at(e, t->bucket)->queue)->id;
+    out.queue = us_queue_at(e, us_queue_slot_of(e, t))->id;
     out.channel = sig->channel;
     out.priority = t->priority;
     out.tier = t->tier;
