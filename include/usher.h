@@ -250,7 +250,13 @@ enum usher_event_type {
     /* A widening step of the ticket's queue fired. ticket_id; value: the
      * step's index in the queue's list; reason: its enum
      * usher_widen_action. */
-    USHER_EVENT_TICKET_WIDENED = 15
+    USHER_EVENT_TICKET_WIDENED = 15,
+    /* A repeat contact was escalated at submission (see
+     * usher_queue_def.repeat_threshold). ticket_id; value: how many of the
+     * customer's tickets fell in the window, this one included; reason:
+     * the enum usher_repeat_flag bits applied. Precedes the ticket's
+     * assignment or offer, if any. */
+    USHER_EVENT_TICKET_ESCALATED = 16
 };
 
 /*
@@ -1031,7 +1037,33 @@ typedef struct usher_queue_def {
      * ticket is not offered it again (0 .. 1 day, default 60000). */
     uint64_t offer_timeout_ms;
     uint64_t reject_cooldown_ms;
+    /* Repeat contacts: when a ticket submitted to this queue is its
+     * customer's repeat_threshold-th or later within repeat_window_ms
+     * (counting the customer's tickets in every queue), it is escalated
+     * (USHER_EVENT_TICKET_ESCALATED) as repeat_flags say: its tier raised
+     * to at least repeat_tier, and/or submitted to queue repeat_queue
+     * instead (if that queue exists then). repeat_threshold 0 (default)
+     * turns this off, else 2 .. USHER_MAX_REPEAT_THRESHOLD. */
+    uint32_t repeat_threshold;
+    uint32_t repeat_flags; /* enum usher_repeat_flag bits */
+    uint64_t repeat_window_ms; /* 1 ms .. 90 days when on */
+    uint32_t repeat_tier;
+    uint32_t repeat_queue;
+    /* A returning customer's new ticket (customer_id known, no preferred
+     * agent given) prefers the agent who was last assigned one of the
+     * customer's tickets in a queue with sticky_ms set, and waits up to
+     * sticky_ms for them (see usher_ticket_spec.preferred_agent_id).
+     * 0 (default): off; at most 1 day. */
+    uint64_t sticky_ms;
 } usher_queue_def;
+
+/* The most tickets a repeat-contact rule counts. */
+#define USHER_MAX_REPEAT_THRESHOLD 16u
+
+enum usher_repeat_flag {
+    USHER_REPEAT_RAISE_TIER = 1,
+    USHER_REPEAT_MOVE_QUEUE = 2
+};
 
 /* Fills *def with the defaults above. */
 USHER_API void usher_queue_def_init(usher_queue_def *def);
@@ -1210,6 +1242,14 @@ typedef struct usher_ticket_spec {
     /* When the customer's request was created: at most the engine's
      * clock, or USHER_CREATED_NOW (the default). The wait counts from it. */
     uint64_t created_ms;
+    /* An agent to prefer (0: none) and how long to wait for them (0 ..
+     * 1 day). An agent who is offline, away or unknown is skipped at
+     * once; one who is available but cannot take the ticket now is
+     * waited for up to preferred_wait_ms (the ticket waits in its queue
+     * but only that agent may take it), then anyone eligible may. If the
+     * agent goes away or offline meanwhile, the wait ends at once. */
+    uint64_t preferred_agent_id;
+    uint64_t preferred_wait_ms;
 } usher_ticket_spec;
 
 /* Fills *spec with the defaults above (queue 0, channel 0, no skills). */
@@ -1322,6 +1362,10 @@ typedef struct usher_ticket_info {
     /* While offered: the offer's token and expiry; 0 otherwise. */
     uint64_t offer_token;
     uint64_t offer_expires_ms;
+    /* While the ticket waits for a preferred agent: the agent and until
+     * when; 0 otherwise. */
+    uint64_t preferred_agent_id;
+    uint64_t preferred_until_ms;
 } usher_ticket_info;
 
 /*

@@ -196,6 +196,7 @@ static void init_agent(usher_engine *e, us_agent *a, uint64_t agent_id, uint32_t
         a->limit[c] = US_LIMIT_DEFAULT;
     a->work_head = a->work_tail = US_NONE;
     a->cap_timer = a->cooldown_timer = a->idle_timer = US_NONE;
+    a->preferred_by = US_NONE;
     a->idle_since = a->last_activity = a->counted_until = us_now(e);
     a->next_free = US_NONE;
 }
@@ -249,6 +250,7 @@ USHER_API usher_status usher_agent_remove(usher_engine *e, uint64_t agent_id)
         st = us_reserve(e, us_agent_at(e, slot)->active_total, 1);
     if (st != USHER_OK)
         return us_finish(e, st);
+    us_prefer_agent_left(e, slot);
     us_capacity_drop_agent(e, slot);
     us_index_forget(e, slot);
     us_route_unmark_agent(e, slot);
@@ -499,6 +501,8 @@ void us_agent_change_state(usher_engine *e, uint32_t slot, int32_t state, int32_
     a->state = state;
     a->away_reason = reason;
     us_agent_event(e, USHER_EVENT_AGENT_STATE, a, 0, state, reason);
+    if (state != USHER_AGENT_AVAILABLE)
+        us_prefer_agent_left(e, slot); /* tickets waiting for it stop waiting */
     if (state == USHER_AGENT_OFFLINE)
         return_work_on_logout(e, a);
     if (state == USHER_AGENT_AVAILABLE && !was_available) {

@@ -86,6 +86,7 @@ typedef struct us_agent {
     uint64_t assignments_today;
     uint64_t last_assigned; /* the router's assignment stamp, 0 if never */
     uint64_t missed_offers; /* consecutive offers that expired unanswered */
+    uint32_t preferred_by;  /* the first ticket waiting for this agent */
     uint32_t dirty_prev, dirty_next; /* in the router's list of agents to match */
     bool dirty;
     uint64_t handled_ms, busy_ms, logged_in_ms;

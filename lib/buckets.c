@@ -174,7 +174,7 @@ static bool top_before(const void *ctx, size_t x, size_t y)
 static bool top_skip(const void *ctx, size_t pos)
 {
     const top_search *s = ctx;
-    return us_ticket_excludes(s->e, us_ticket_at(s->e, ticket_of(s->b->heap[pos])), s->agent);
+    return us_ticket_barred(s->e, us_ticket_at(s->e, ticket_of(s->b->heap[pos])), s->agent);
 }
 
 uint32_t us_bucket_top_for(const usher_engine *e, uint32_t bucket, uint32_t agent)

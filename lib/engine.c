@@ -204,6 +204,12 @@ static void expire(usher_engine *e, uint32_t timer)
     case US_TIMER_WIDEN:
         us_expire_widen(e, timer);
         break;
+    case US_TIMER_PREFERENCE:
+        us_expire_preference(e, timer);
+        break;
+    case US_TIMER_CUSTOMER:
+        us_expire_customer(e, timer);
+        break;
     }
 }
 

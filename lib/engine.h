@@ -23,7 +23,9 @@ enum us_timer_tag {
     US_TIMER_IDLE = 5,     /* data: the agent slot */
     US_TIMER_OFFER = 6,    /* data: the ticket slot */
     US_TIMER_EXCLUSION = 7, /* data: the exclusion slot */
-    US_TIMER_WIDEN = 8      /* data: the ticket slot */
+    US_TIMER_WIDEN = 8,     /* data: the ticket slot */
+    US_TIMER_PREFERENCE = 9, /* data: the ticket slot */
+    US_TIMER_CUSTOMER = 10   /* data: the customer slot */
 };
 
 /* The most events one timer expiry can queue, and the most timers it can

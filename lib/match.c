@@ -66,6 +66,60 @@ void us_route_unmark_ticket(usher_engine *e, uint32_t slot)
     t->dirty = false;
 }
 
+/* ---- preferred agents ------------------------------------------------------------- */
+
+void us_prefer_agent(usher_engine *e, uint32_t ticket, uint64_t agent_id, uint64_t until)
+{
+    uint32_t slot;
+    if (us_agent_find(e, agent_id, &slot) != USHER_OK ||
+        us_agent_at(e, slot)->state != USHER_AGENT_AVAILABLE || until <= us_now(e))
+        return; /* offline, away or unknown: skipped at once */
+    us_ticket *t = us_ticket_at(e, ticket);
+    us_agent *a = us_agent_at(e, slot);
+    t->pref_agent = slot;
+    t->pref_prev = US_NONE;
+    t->pref_next = a->preferred_by;
+    if (a->preferred_by != US_NONE)
+        us_ticket_at(e, a->preferred_by)->pref_prev = ticket;
+    a->preferred_by = ticket;
+    (void)us_wheel_schedule(&e->wheel, until, US_TIMER_PREFERENCE, ticket, &t->pref_timer);
+}
+
+void us_prefer_end(usher_engine *e, uint32_t ticket)
+{
+    us_ticket *t = us_ticket_at(e, ticket);
+    if (t->pref_agent == US_NONE)
+        return;
+    us_wheel_cancel(&e->wheel, t->pref_timer);
+    if (t->pref_prev != US_NONE)
+        us_ticket_at(e, t->pref_prev)->pref_next = t->pref_next;
+    else
+        us_agent_at(e, t->pref_agent)->preferred_by = t->pref_next;
+    if (t->pref_next != US_NONE)
+        us_ticket_at(e, t->pref_next)->pref_prev = t->pref_prev;
+    t->pref_agent = t->pref_timer = US_NONE;
+    if (t->state == USHER_TICKET_WAITING)
+        us_route_mark_ticket(e, ticket); /* anyone eligible may take it now */
+}
+
+void us_prefer_agent_left(usher_engine *e, uint32_t agent)
+{
+    while (us_agent_at(e, agent)->preferred_by != US_NONE)
+        us_prefer_end(e, us_agent_at(e, agent)->preferred_by);
+}
+
+void us_expire_preference(usher_engine *e, uint32_t timer)
+{
+    us_prefer_end(e, (uint32_t)us_wheel_data(&e->wheel, timer));
+}
+
+bool us_ticket_barred(const usher_engine *e, const us_ticket *t, uint32_t agent)
+{
+    if (t->pref_agent != US_NONE && t->pref_agent != agent)
+        return true;
+    return t->exclusions != US_NONE && us_ticket_excludes(e, t, agent);
+}
+
 /* ---- assignment ------------------------------------------------------------------ */
 
 usher_status us_route_reserve_assignment(usher_engine *e)
@@ -96,6 +150,7 @@ void us_route_confirm(usher_engine *e, uint32_t ticket, uint32_t agent)
     t->offer_token = 0;
     t->assigned_at = us_now(e);
     count_answer(e, t, us_queue_at(e, b->queue));
+    us_customer_served(e, t->customer, b->queue, us_agent_at(e, agent)->id);
     usher_event event = {0};
     event.type = USHER_EVENT_TICKET_ASSIGNED;
     event.time_ms = us_now(e);
@@ -112,6 +167,8 @@ void us_route_assign(usher_engine *e, uint32_t ticket, uint32_t agent)
     const us_bucket *b = us_bucket_at(e, t->buckets[US_FILED_MAIN]);
     if (t->state == USHER_TICKET_WAITING)
         us_bucket_remove(e, ticket);
+    t->state = 0; /* neither waiting nor handed out, for the moment */
+    us_prefer_end(e, ticket);
     us_route_unmark_ticket(e, ticket);
     /* Set before the reservation re-sorts the agent in the index. */
     us_agent_at(e, agent)->last_assigned = ++e->router.assign_stamp;
@@ -158,13 +215,46 @@ static bool excluded_agent(const usher_engine *e, const void *ctx, uint32_t agen
     return us_ticket_excludes(e, ctx, agent);
 }
 
-uint32_t us_route_pick(usher_engine *e, uint32_t ticket)
+/* True if the agent is in the heap of eligible agents of the signature. */
+static bool eligible_in(const usher_engine *e, uint32_t agent, uint32_t sig)
 {
-    const us_ticket *t = us_ticket_at(e, ticket);
-    uint32_t sig = us_bucket_at(e, t->buckets[US_FILED_MAIN])->sig;
+    const us_agent *a = us_agent_at(e, agent);
+    for (size_t m = 0; m < a->member_count; m++)
+        if (a->members[m].sig == sig)
+            return a->members[m].heap_pos != US_NONE;
+    return false;
+}
+
+/* The agent a ticket that waits for it can go to: itself if eligible. */
+static uint32_t pick_preferred(const usher_engine *e, const us_ticket *t)
+{
+    if (t->exclusions != US_NONE && us_ticket_excludes(e, t, t->pref_agent))
+        return US_NONE;
+    for (uint32_t k = 0; k < US_FILINGS; k++)
+        if (t->buckets[k] != US_NONE &&
+            eligible_in(e, t->pref_agent, us_bucket_at(e, t->buckets[k])->sig))
+            return t->pref_agent;
+    return US_NONE;
+}
+
+/* The strategy's choice among one filing's eligible agents. */
+static uint32_t pick_in(usher_engine *e, const us_ticket *t, uint32_t k)
+{
+    uint32_t sig = us_bucket_at(e, t->buckets[k])->sig;
     if (t->exclusions == US_NONE)
         return us_index_pick(e, sig);
     return us_index_pick_unless(e, sig, excluded_agent, t);
+}
+
+uint32_t us_route_pick(usher_engine *e, uint32_t ticket)
+{
+    const us_ticket *t = us_ticket_at(e, ticket);
+    if (t->pref_agent != US_NONE)
+        return pick_preferred(e, t);
+    uint32_t agent = pick_in(e, t, US_FILED_MAIN); /* main agents before the overflow group */
+    if (agent == US_NONE && t->buckets[US_FILED_OVERFLOW] != US_NONE)
+        agent = pick_in(e, t, US_FILED_OVERFLOW);
+    return agent;
 }
 
 /* ---- matching ---------------------------------------------------------------------- */

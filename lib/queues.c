@@ -11,6 +11,8 @@ void us_router_init(us_router *r, const us_alloc *alloc, uint64_t seed)
     us_pool_init(&r->buckets, sizeof(us_bucket), offsetof(us_bucket, next_free));
     us_pool_init(&r->tickets, sizeof(us_ticket), offsetof(us_ticket, next_free));
     us_pool_init(&r->exclusions, sizeof(us_exclusion), offsetof(us_exclusion, next_free));
+    us_pool_init(&r->customers, sizeof(us_customer), offsetof(us_customer, next_free));
+    us_idmap_init(&r->customer_by_id, alloc, seed ^ 6);
     us_idmap_init(&r->queue_by_id, alloc, seed ^ 3);
     us_idmap_init(&r->bucket_by_key, alloc, seed ^ 4);
     us_idmap_init(&r->ticket_by_id, alloc, seed ^ 5);
@@ -27,6 +29,8 @@ void us_router_free(usher_engine *e)
     us_pool_free(&r->buckets, &e->alloc);
     us_pool_free(&r->tickets, &e->alloc);
     us_pool_free(&r->exclusions, &e->alloc);
+    us_pool_free(&r->customers, &e->alloc);
+    us_idmap_free(&r->customer_by_id);
     us_idmap_free(&r->queue_by_id);
     us_idmap_free(&r->bucket_by_key);
     us_idmap_free(&r->ticket_by_id);
@@ -54,13 +58,23 @@ USHER_API void usher_queue_def_init(usher_queue_def *def)
 
 #define DAY_MS UINT64_C(86400000)
 
+static bool repeat_valid(const usher_queue_def *def)
+{
+    if (def->repeat_threshold == 0)
+        return def->repeat_flags == 0;
+    return def->repeat_threshold >= 2 && def->repeat_threshold <= USHER_MAX_REPEAT_THRESHOLD &&
+           def->repeat_window_ms >= 1 && def->repeat_window_ms <= 90 * DAY_MS &&
+           !(def->repeat_flags & ~(uint32_t)(USHER_REPEAT_RAISE_TIER | USHER_REPEAT_MOVE_QUEUE)) &&
+           def->repeat_tier < USHER_MAX_TIERS;
+}
+
 static bool def_valid(const usher_queue_def *def)
 {
     if (def->struct_size < sizeof *def || def->strategy > USHER_STRATEGY_RANDOM ||
         def->ageing_rate > USHER_MAX_AGEING_RATE || def->reserved != 0 ||
         def->service_level_ms > USHER_TIME_MAX || def->assign_mode > USHER_ASSIGN_OFFER ||
         def->offer_timeout_ms < 1 || def->offer_timeout_ms > DAY_MS ||
-        def->reject_cooldown_ms > DAY_MS)
+        def->reject_cooldown_ms > DAY_MS || def->sticky_ms > DAY_MS || !repeat_valid(def))
         return false;
     for (uint32_t t = 0; t < USHER_MAX_TIERS; t++)
         if (def->tier_weight[t] > USHER_MAX_PRIORITY)

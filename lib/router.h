@@ -55,6 +55,18 @@ typedef struct us_exclusion {
     uint64_t agent_id; /* an id, not a slot: the agent may go and its slot be reused */
 } us_exclusion;
 
+/* What the engine remembers of a customer id, for repeat contacts and
+ * sticky agents, until keep_until. */
+typedef struct us_customer {
+    uint32_t next_free;
+    uint32_t timer; /* forgets the record at keep_until */
+    uint64_t id;
+    uint64_t last_agent_id; /* 0 if none */
+    uint64_t keep_until;
+    uint64_t times[USHER_MAX_REPEAT_THRESHOLD]; /* the last submissions, a ring */
+    uint32_t head, count;
+} us_customer;
+
 /* A ticket is filed in its own bucket and, once widened to an overflow
  * group, in that group's bucket too. */
 enum { US_FILED_MAIN = 0, US_FILED_OVERFLOW = 1, US_FILINGS = 2 };
@@ -67,6 +79,9 @@ typedef struct us_ticket {
     uint32_t exclusions; /* first exclusion, or US_NONE */
     uint32_t offer_timer;
     uint32_t widen_timer; /* the next widening step's, or US_NONE */
+    /* While it waits for a preferred agent: the agent (slot), its list of
+     * such tickets, and the timer that ends the wait. */
+    uint32_t pref_agent, pref_prev, pref_next, pref_timer;
     uint8_t widen_next;   /* the index of that step in the queue's list */
     uint64_t offer_token;
     uint32_t dirty_prev, dirty_next;
@@ -81,7 +96,8 @@ typedef struct us_ticket {
 } us_ticket;
 
 typedef struct us_router {
-    us_pool queues, buckets, tickets, exclusions;
+    us_pool queues, buckets, tickets, exclusions, customers;
+    us_idmap customer_by_id;
     us_idmap queue_by_id;
     us_idmap bucket_by_key; /* queue slot << 32 | signature -> bucket */
     us_idmap ticket_by_id;
@@ -163,6 +179,38 @@ usher_status us_widen_prepare(usher_engine *e, uint32_t timer);
  * wheel node reserved). USHER_ENOMEM / USHER_ELIMIT change nothing. */
 usher_status us_ticket_refile(usher_engine *e, uint32_t ticket, uint32_t queue,
                               const us_skill_entry *reqs, uint32_t req_count);
+
+/* ---- customers.c ---- */
+
+/* Looks up a customer's record: US_NONE if none. */
+uint32_t us_customer_find(const usher_engine *e, uint64_t customer_id);
+/* How many of the customer's tickets fall in the last window_ms, a new one
+ * now included. */
+uint32_t us_customer_recent(const usher_engine *e, uint32_t customer, uint64_t window_ms);
+/* Reserves a record and its id entry for us_customer_note() (the caller
+ * reserves its wheel node). */
+usher_status us_customer_prepare(usher_engine *e);
+/* The agent last assigned one of the customer's tickets (sticky), or 0. */
+uint64_t us_customer_last_agent(const usher_engine *e, uint32_t customer);
+/* Records a submission in queue `queue` (record reserved if new). */
+void us_customer_note(usher_engine *e, uint64_t customer_id, uint32_t queue);
+/* Records the agent assigned to a customer's ticket in `queue`. */
+void us_customer_served(usher_engine *e, uint64_t customer_id, uint32_t queue, uint64_t agent_id);
+void us_expire_customer(usher_engine *e, uint32_t timer);
+
+/* ---- match.c: preferred agents ---- */
+
+/* Makes the ticket wait for the agent until `until` (one wheel node
+ * reserved), if the agent is available; otherwise nothing. */
+void us_prefer_agent(usher_engine *e, uint32_t ticket, uint64_t agent_id, uint64_t until);
+/* Ends the ticket's wait for its preferred agent, if any. */
+void us_prefer_end(usher_engine *e, uint32_t ticket);
+/* The agent is no longer available: tickets waiting for it stop waiting. */
+void us_prefer_agent_left(usher_engine *e, uint32_t agent);
+void us_expire_preference(usher_engine *e, uint32_t timer);
+/* True if the ticket may not go to the agent now: excluded after an
+ * offer, or waiting for another agent. */
+bool us_ticket_barred(const usher_engine *e, const us_ticket *t, uint32_t agent);
 
 /* ---- match.c ---- */
 

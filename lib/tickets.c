@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#define DAY_MS UINT64_C(86400000)
+
 USHER_API void usher_ticket_spec_init(usher_ticket_spec *spec)
 {
     if (!spec)
@@ -86,12 +88,31 @@ static us_sig_key key_for(const us_queue *q, uint32_t channel, const us_skill_en
                         .pref_count = with_prefs ? pref_count : 0};
 }
 
+static void ticket_event(usher_engine *e, int32_t type, const us_ticket *t, uint64_t agent_id,
+                         int64_t value, int32_t reason)
+{
+    usher_event event = {0};
+    event.type = type;
+    event.time_ms = us_now(e);
+    event.ticket_id = t->id;
+    event.agent_id = agent_id;
+    event.value = value;
+    event.reason = reason;
+    us_events_push(e, &event);
+}
+
 /* ---- submit -------------------------------------------------------------------------- */
 
 typedef struct submission {
-    uint32_t queue, channel;
+    uint32_t asked_queue; /* the queue the host named */
+    uint32_t queue;       /* where it goes: another one if escalated */
+    uint32_t channel, tier;
     uint64_t created;
     skill_list reqs, prefs;
+    bool remember;      /* the asked queue keeps customer records */
+    uint32_t repeats;   /* the customer's tickets in the repeat window */
+    uint32_t escalated; /* enum usher_repeat_flag bits applied */
+    uint64_t preferred_agent, preferred_until;
 } submission;
 
 static usher_status read_spec(const usher_engine *e, const usher_ticket_spec *spec,
@@ -113,11 +134,46 @@ static usher_status read_spec(const usher_engine *e, const usher_ticket_spec *sp
     for (uint32_t i = 0; i < out->prefs.count; i++)
         if (has_skill(&out->reqs, out->prefs.items[i].skill))
             return USHER_EINVAL;
-    if (us_queue_find(e, spec->queue, &out->queue) != USHER_OK ||
+    if (spec->preferred_wait_ms > DAY_MS)
+        return USHER_EINVAL;
+    if (us_queue_find(e, spec->queue, &out->asked_queue) != USHER_OK ||
         !e->channels[spec->channel].defined)
         return USHER_ENOTFOUND;
+    out->queue = out->asked_queue;
     out->channel = spec->channel;
+    out->tier = spec->tier;
+    out->preferred_agent = spec->preferred_agent_id;
+    out->preferred_until = us_time_add(us_now(e), spec->preferred_wait_ms);
     return USHER_OK;
+}
+
+/* Repeat contacts and sticky agents: what the customer's history changes
+ * (see usher_queue_def.repeat_threshold and sticky_ms). */
+static void apply_history(const usher_engine *e, uint64_t customer_id, submission *sub)
+{
+    const usher_queue_def *def = &us_queue_at(e, sub->asked_queue)->def;
+    sub->remember = customer_id != 0 && (def->repeat_threshold > 0 || def->sticky_ms > 0);
+    if (!sub->remember)
+        return;
+    uint32_t record = us_customer_find(e, customer_id);
+    sub->repeats = us_customer_recent(e, record, def->repeat_window_ms);
+    if (def->repeat_threshold > 0 && sub->repeats >= def->repeat_threshold) {
+        uint32_t target;
+        if ((def->repeat_flags & USHER_REPEAT_RAISE_TIER) && sub->tier < def->repeat_tier) {
+            sub->tier = def->repeat_tier;
+            sub->escalated |= USHER_REPEAT_RAISE_TIER;
+        }
+        if ((def->repeat_flags & USHER_REPEAT_MOVE_QUEUE) &&
+            us_queue_find(e, def->repeat_queue, &target) == USHER_OK) {
+            sub->queue = target;
+            sub->escalated |= USHER_REPEAT_MOVE_QUEUE;
+        }
+    }
+    uint64_t last_agent = us_customer_last_agent(e, record);
+    if (sub->preferred_agent == 0 && def->sticky_ms > 0 && last_agent != 0) {
+        sub->preferred_agent = last_agent;
+        sub->preferred_until = us_time_add(us_now(e), def->sticky_ms);
+    }
 }
 
 /* Reserves everything a submit needs; on failure undoes its own steps. */
@@ -142,6 +198,12 @@ static usher_status prepare_submit(usher_engine *e, const submission *sub, uint3
         st = us_idmap_reserve(&e->router.ticket_by_id, 1);
     if (st == USHER_OK)
         st = us_route_reserve_assignment(e);
+    if (st == USHER_OK && sub->remember)
+        st = us_customer_prepare(e);
+    /* Events: the escalation, the assignment or offer, a load cap reached;
+     * timers: the assignment's four, the preference, the customer record. */
+    if (st == USHER_OK)
+        st = us_reserve(e, 3, 6);
     if (st != USHER_OK) {
         us_free(&e->alloc, *prefs);
         if (created)
@@ -179,10 +241,11 @@ USHER_API usher_status usher_ticket_submit(usher_engine *e, uint64_t ticket_id,
     US_CHECK_ENGINE(e);
     if (!spec)
         return USHER_EINVAL;
-    submission sub;
+    submission sub = {0};
     usher_status st = read_spec(e, spec, &sub);
     if (st != USHER_OK)
         return st;
+    apply_history(e, spec->customer_id, &sub);
     uint32_t held;
     if (us_idmap_find(&e->router.ticket_by_id, ticket_id, &held) ||
         us_idmap_find(&e->agents.by_ticket, ticket_id, &held))
@@ -201,17 +264,24 @@ USHER_API usher_status usher_ticket_submit(usher_engine *e, uint64_t ticket_id,
     t->created = sub.created;
     t->seq = ++e->router.submit_seq;
     t->priority = (uint16_t)spec->priority;
-    t->tier = (uint8_t)spec->tier;
+    t->tier = (uint8_t)sub.tier;
     t->heap_pos[US_FILED_MAIN] = t->heap_pos[US_FILED_OVERFLOW] = US_NONE;
     t->buckets[US_FILED_OVERFLOW] = US_NONE;
     t->work = t->exclusions = t->offer_timer = t->widen_timer = US_NONE;
+    t->pref_agent = t->pref_timer = US_NONE;
     t->prefs = prefs;
     t->pref_count = (uint8_t)sub.prefs.count;
     if (prefs)
         memcpy(prefs, sub.prefs.items, sub.prefs.count * sizeof *prefs);
     file_ticket(e, slot, bucket);
     (void)us_idmap_insert(&e->router.ticket_by_id, ticket_id, slot);
+    if (sub.remember)
+        us_customer_note(e, spec->customer_id, sub.asked_queue);
+    if (sub.escalated)
+        ticket_event(e, USHER_EVENT_TICKET_ESCALATED, t, 0, sub.repeats, (int32_t)sub.escalated);
     us_widen_start(e, slot);
+    if (sub.preferred_agent != 0)
+        us_prefer_agent(e, slot, sub.preferred_agent, sub.preferred_until);
     uint32_t agent = us_route_pick(e, slot);
     if (agent != US_NONE)
         us_route_assign(e, slot, agent);
@@ -360,17 +430,6 @@ USHER_API usher_status usher_ticket_drop_requirement(usher_engine *e, uint64_t t
     return us_finish(e, us_ticket_refile(e, slot, queue, reqs.items, reqs.count));
 }
 
-static void ticket_event(usher_engine *e, int32_t type, const us_ticket *t, uint64_t agent_id,
-                         int64_t value)
-{
-    usher_event event = {0};
-    event.type = type;
-    event.time_ms = us_now(e);
-    event.ticket_id = t->id;
-    event.agent_id = agent_id;
-    event.value = value;
-    us_events_push(e, &event);
-}
 
 static uint64_t holder_id(const usher_engine *e, const us_ticket *t)
 {
@@ -408,11 +467,12 @@ USHER_API usher_status usher_ticket_transfer(usher_engine *e, uint64_t ticket_id
         return us_finish(e, st);
     t = us_ticket_at(e, slot);
     uint64_t agent_id = holder_id(e, t);
+    us_prefer_end(e, slot); /* the new queue's agents, whoever they are */
     if (t->work != US_NONE) {
         us_route_unassign(e, slot);
         us_route_mark_ticket(e, slot);
     }
-    ticket_event(e, USHER_EVENT_TICKET_TRANSFERRED, t, agent_id, queue_id);
+    ticket_event(e, USHER_EVENT_TICKET_TRANSFERRED, t, agent_id, queue_id, 0);
     return us_finish(e, USHER_OK);
 }
 
@@ -424,6 +484,7 @@ static void free_ticket(usher_engine *e, uint32_t slot)
     us_route_unmark_ticket(e, slot);
     us_offer_forget(e, slot);
     us_widen_stop(e, slot);
+    us_prefer_end(e, slot);
     unfile_ticket(e, slot);
     (void)us_idmap_erase(&e->router.ticket_by_id, t->id, NULL);
     us_free(&e->alloc, t->prefs);
@@ -453,7 +514,7 @@ USHER_API usher_status usher_ticket_cancel(usher_engine *e, uint64_t ticket_id)
         us_route_unassign(e, slot); /* the offer is withdrawn */
     us_bucket_remove(e, slot);
     us_queue_at(e, us_queue_slot_of(e, t))->stats.abandoned++;
-    ticket_event(e, USHER_EVENT_TICKET_ABANDONED, t, 0, (int64_t)waited(e, t));
+    ticket_event(e, USHER_EVENT_TICKET_ABANDONED, t, 0, (int64_t)waited(e, t), 0);
     free_ticket(e, slot);
     return us_finish(e, USHER_OK);
 }
@@ -480,7 +541,7 @@ USHER_API usher_status usher_ticket_complete(usher_engine *e, uint64_t ticket_id
     else
         us_bucket_remove(e, slot);
     us_queue_at(e, us_queue_slot_of(e, t))->stats.completed++;
-    ticket_event(e, USHER_EVENT_TICKET_COMPLETED, t, agent_id, handled);
+    ticket_event(e, USHER_EVENT_TICKET_COMPLETED, t, agent_id, handled, 0);
     free_ticket(e, slot);
     return us_finish(e, USHER_OK);
 }
@@ -516,6 +577,10 @@ USHER_API usher_status usher_ticket_get(const usher_engine *e, uint64_t ticket_i
     if (t->state == USHER_TICKET_OFFERED) {
         out.offer_token = t->offer_token;
         out.offer_expires_ms = us_wheel_deadline(&e->wheel, t->offer_timer);
+    }
+    if (t->pref_agent != US_NONE) {
+        out.preferred_agent_id = us_agent_at(e, t->pref_agent)->id;
+        out.preferred_until_ms = us_wheel_deadline(&e->wheel, t->pref_timer);
     }
     return us_copy_out(info, &out, sizeof out, sizeof out);
 }

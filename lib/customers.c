@@ -1,0 +1,101 @@
+/*
+ * Customer records: the times of a customer id's last tickets (repeat
+ * contacts) and the agent last assigned one (sticky agent). A record lives
+ * while some queue's window or sticky time still needs it, then a timer
+ * forgets it, so the engine holds no customer for longer than its rules
+ * require.
+ */
+#include "engine.h"
+
+static us_customer *customer_at(const usher_engine *e, uint32_t slot)
+{
+    return (us_customer *)us_pool_at(&e->router.customers, slot);
+}
+
+uint32_t us_customer_find(const usher_engine *e, uint64_t customer_id)
+{
+    uint32_t slot;
+    return us_idmap_find(&e->router.customer_by_id, customer_id, &slot) ? slot : US_NONE;
+}
+
+uint32_t us_customer_recent(const usher_engine *e, uint32_t slot, uint64_t window_ms)
+{
+    uint32_t recent = 1;
+    if (slot == US_NONE)
+        return recent;
+    const us_customer *c = customer_at(e, slot);
+    uint64_t now = us_now(e);
+    for (uint32_t i = 0; i < c->count; i++) {
+        uint64_t t = c->times[(c->head + i) % USHER_MAX_REPEAT_THRESHOLD];
+        recent += now - t < window_ms;
+    }
+    return recent;
+}
+
+usher_status us_customer_prepare(usher_engine *e)
+{
+    usher_status st = us_pool_reserve(&e->router.customers, &e->alloc);
+    return st == USHER_OK ? us_idmap_reserve(&e->router.customer_by_id, 1) : st;
+}
+
+/* Keeps the record at least `ms` from now. */
+static void keep_for(usher_engine *e, uint32_t slot, uint64_t ms)
+{
+    us_customer *c = customer_at(e, slot);
+    uint64_t until = us_time_add(us_now(e), ms);
+    if (until <= c->keep_until)
+        return;
+    c->keep_until = until;
+    us_wheel_reschedule(&e->wheel, c->timer, until);
+}
+
+static uint64_t longest_need(const us_queue *q)
+{
+    uint64_t window = q->def.repeat_threshold ? q->def.repeat_window_ms : 0;
+    return window > q->def.sticky_ms ? window : q->def.sticky_ms;
+}
+
+void us_customer_note(usher_engine *e, uint64_t customer_id, uint32_t queue)
+{
+    uint32_t slot = us_customer_find(e, customer_id);
+    if (slot == US_NONE) {
+        slot = us_pool_take(&e->router.customers);
+        us_customer *c = customer_at(e, slot);
+        c->id = customer_id;
+        c->last_agent_id = 0;
+        c->head = c->count = 0;
+        c->keep_until = us_now(e);
+        (void)us_idmap_insert(&e->router.customer_by_id, customer_id, slot);
+        (void)us_wheel_schedule(&e->wheel, c->keep_until, US_TIMER_CUSTOMER, slot, &c->timer);
+    }
+    us_customer *c = customer_at(e, slot);
+    if (c->count == USHER_MAX_REPEAT_THRESHOLD) { /* the oldest makes room */
+        c->head = (c->head + 1) % USHER_MAX_REPEAT_THRESHOLD;
+        c->count--;
+    }
+    c->times[(c->head + c->count++) % USHER_MAX_REPEAT_THRESHOLD] = us_now(e);
+    keep_for(e, slot, longest_need(us_queue_at(e, queue)));
+}
+
+void us_customer_served(usher_engine *e, uint64_t customer_id, uint32_t queue, uint64_t agent_id)
+{
+    uint64_t sticky = us_queue_at(e, queue)->def.sticky_ms;
+    uint32_t slot = customer_id && sticky ? us_customer_find(e, customer_id) : US_NONE;
+    if (slot == US_NONE)
+        return;
+    customer_at(e, slot)->last_agent_id = agent_id;
+    keep_for(e, slot, sticky);
+}
+
+void us_expire_customer(usher_engine *e, uint32_t timer)
+{
+    uint32_t slot = (uint32_t)us_wheel_data(&e->wheel, timer);
+    us_wheel_cancel(&e->wheel, timer);
+    (void)us_idmap_erase(&e->router.customer_by_id, customer_at(e, slot)->id, NULL);
+    us_pool_put(&e->router.customers, slot);
+}
+
+uint64_t us_customer_last_agent(const usher_engine *e, uint32_t slot)
+{
+    return slot == US_NONE ? 0 : customer_at(e, slot)->last_agent_id;
+}
