@@ -1410,6 +1410,113 @@ USHER_API usher_status usher_offer_accept(usher_engine *engine, uint64_t ticket_
 USHER_API usher_status usher_offer_reject(usher_engine *engine, uint64_t ticket_id,
                                           uint64_t token);
 
+/* ------------------------------------------------------------------------
+ * Scoring hook
+ *
+ * The host may adjust the choice of agent, e.g. from its CRM. When a
+ * ticket is to be handed to an agent, the first `candidates` eligible
+ * agents in the queue's strategy order are scored: each starts with the
+ * strategy's own score (LONGEST_IDLE and RANDOM: ms idle; MOST_FREE: free
+ * capacity units; BEST_SKILL: the skill score; FEWEST_ASSIGNMENTS: minus
+ * the assignments today; ROUND_ROBIN: minus the agent's last assignment
+ * stamp) and the hook returns the score to use; the highest wins, ties
+ * going to the strategy's order. Under RANDOM with a hook the candidates
+ * come in longest-idle order and no random draw is made. Without a hook
+ * none of this runs.
+ * ------------------------------------------------------------------------ */
+
+/* The most candidates a hook is shown per decision. */
+#define USHER_MAX_SCORE_CANDIDATES 32u
+
+/* Returns the adjusted score of handing ticket_id to agent_id. Called
+ * inside the engine's decision: calls on the engine from the hook fail
+ * with USHER_ESTATE. */
+typedef int64_t (*usher_score_fn)(void *user, uint64_t ticket_id, uint64_t agent_id,
+                                  int64_t score);
+
+/*
+ * Registers the scoring hook (NULL removes it) and how many candidates it
+ * sees per decision (1 .. USHER_MAX_SCORE_CANDIDATES).
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL or candidates is out of
+ * range with a non-NULL fn; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_set_score_hook(usher_engine *engine, usher_score_fn fn, void *user,
+                                            uint32_t candidates);
+
+/* ------------------------------------------------------------------------
+ * Explanations: why this agent, why not (off the hot path)
+ * ------------------------------------------------------------------------ */
+
+/* Why an agent may or may not take a ticket now, in the order checked. */
+enum usher_why {
+    /* The agent could take the ticket now. */
+    USHER_WHY_ELIGIBLE = 0,
+    /* The ticket is already offered or assigned (agent_id in ticket_get). */
+    USHER_WHY_TICKET_TAKEN = 1,
+    /* The agent is offline, or away (reason in usher_agent_get). */
+    USHER_WHY_OFFLINE = 2,
+    USHER_WHY_AWAY = 3,
+    /* At a load cap, or cooling down after a heavy ticket: until_ms. */
+    USHER_WHY_LOAD_CAP = 4,
+    USHER_WHY_COOLING_DOWN = 5,
+    /* Busy on an exclusive channel, or the ticket's channel is exclusive
+     * and the agent holds other work. */
+    USHER_WHY_EXCLUSIVE_BUSY = 6,
+    /* In a wrap-up that blocks the whole agent. */
+    USHER_WHY_WRAPUP = 7,
+    /* No free capacity or channel limit for the ticket's channel. */
+    USHER_WHY_NO_CAPACITY = 8,
+    /* Lacks a required skill or its level: skill, required_level,
+     * agent_level (0: lacks it). */
+    USHER_WHY_MISSING_SKILL = 9,
+    /* As MISSING_SKILL, but a widening step of the ticket's queue will
+     * make the agent eligible at until_ms (a lowered level or an overflow
+     * group the agent belongs to). */
+    USHER_WHY_WIDENING_PENDING = 10,
+    /* Rejected or missed this ticket's offer: not offered it until
+     * until_ms. */
+    USHER_WHY_REJECT_COOLDOWN = 11,
+    /* The ticket waits for its preferred agent (another) until until_ms. */
+    USHER_WHY_WAITING_FOR_PREFERRED = 12
+};
+
+typedef struct usher_explanation {
+    /* Set by the host: sizeof(usher_explanation). */
+    uint32_t struct_size;
+    /* An enum usher_why value. */
+    int32_t why;
+    uint32_t skill;
+    uint32_t required_level;
+    uint32_t agent_level;
+    uint32_t reserved;
+    uint64_t until_ms;
+    /* ELIGIBLE: the agent's score for the ticket (see "Scoring hook"),
+     * before any hook. */
+    int64_t score;
+} usher_explanation;
+
+/*
+ * Explains whether agent agent_id may take ticket ticket_id now (the first
+ * reason found, in enum usher_why order). Costs O(the agent's skills +
+ * the ticket's requirements and widening steps).
+ * Returns USHER_OK; USHER_EINVAL if a pointer is NULL or
+ * out->struct_size is too small; USHER_ENOTFOUND if the ticket or agent
+ * does not exist; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_explain(const usher_engine *engine, uint64_t ticket_id,
+                                     uint64_t agent_id, usher_explanation *out);
+
+/*
+ * The agent a waiting ticket would go to now, and its score (see "Scoring
+ * hook"; with a hook registered it is called). Under RANDOM it tells the
+ * next draw without making it.
+ * Returns USHER_OK; USHER_EINVAL if a pointer is NULL; USHER_ENOTFOUND if
+ * the ticket does not exist or no agent could take it now; USHER_ESTATE
+ * if it is offered or assigned; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_ticket_candidate(usher_engine *engine, uint64_t ticket_id,
+                                              uint64_t *agent_id, int64_t *score);
+
 #ifdef __cplusplus
 }
 #endif

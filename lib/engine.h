@@ -58,6 +58,11 @@ struct usher_engine {
     us_index index;
     us_router router;
     uint64_t rng; /* the state of the engine's random generator */
+
+    usher_score_fn score_fn; /* the host's scoring hook, or NULL */
+    void *score_user;
+    uint32_t score_candidates;
+    bool scoring; /* inside the hook: calls on the engine are refused */
 };
 
 static inline us_agent *us_agent_at(const usher_engine *e, uint32_t slot)
@@ -92,13 +97,16 @@ uint32_t us_random_below(usher_engine *e, size_t n);
 
 static inline uint64_t us_now(const usher_engine *e) { return us_wheel_now(&e->wheel); }
 
-/* The common prologue of API functions: USHER_EINVAL / USHER_ECLOSED. */
+/* The common prologue of API functions: USHER_EINVAL / USHER_ECLOSED, and
+ * USHER_ESTATE from inside the scoring hook. */
 #define US_CHECK_ENGINE(e)                                                                         \
     do {                                                                                           \
         if (!(e))                                                                                  \
             return USHER_EINVAL;                                                                   \
         if ((e)->closing)                                                                          \
             return USHER_ECLOSED;                                                                  \
+        if ((e)->scoring)                                                                          \
+            return USHER_ESTATE;                                                                   \
     } while (0)
 
 /* Reserves room for `events` events and `timers` wheel timers. */

@@ -346,6 +346,56 @@ uint32_t us_index_pick_unless(usher_engine *e, uint32_t s, us_index_skip_fn skip
     return pos == US_HEAP_NONE ? US_NONE : p.sig->heap[pos].agent;
 }
 
+static bool skip_none(const usher_engine *e, const void *ctx, uint32_t agent)
+{
+    (void)e;
+    (void)ctx;
+    (void)agent;
+    return false;
+}
+
+/* The strategy's own measure of an agent, higher first (see usher.h,
+ * usher_score_fn); ties fall to the heap order. */
+static int64_t strategy_score(const usher_engine *e, const us_sig *sig, us_heap_entry entry)
+{
+    const us_agent *a = us_agent_at(e, entry.agent);
+    switch (sig->strategy) {
+    case USHER_STRATEGY_MOST_FREE:
+        return (int64_t)(a->capacity - a->used);
+    case USHER_STRATEGY_BEST_SKILL:
+        return a->members[entry.member].score;
+    case USHER_STRATEGY_FEWEST_ASSIGNMENTS:
+        return -(int64_t)a->assignments_today;
+    case USHER_STRATEGY_ROUND_ROBIN:
+        return -(int64_t)a->last_assigned;
+    default: /* longest idle (and random): ms idle */
+        return (int64_t)(us_now(e) - a->idle_since);
+    }
+}
+
+size_t us_index_candidates(const usher_engine *e, uint32_t s, us_index_skip_fn skip,
+                           const void *ctx, uint32_t *agents, int64_t *scores, size_t k)
+{
+    size_t pos[USHER_MAX_SCORE_CANDIDATES];
+    pick_search p = {e, &e->index.sigs[s], skip ? skip : skip_none, ctx};
+    k = k < USHER_MAX_SCORE_CANDIDATES ? k : USHER_MAX_SCORE_CANDIDATES;
+    size_t n = us_heap_first_k(p.sig->heap_size, pick_before, pick_skip, &p, pos, k);
+    for (size_t i = 0; i < n; i++) {
+        agents[i] = p.sig->heap[pos[i]].agent;
+        scores[i] = strategy_score(e, p.sig, p.sig->heap[pos[i]]);
+    }
+    return n;
+}
+
+int64_t us_index_score(const usher_engine *e, uint32_t s, uint32_t agent)
+{
+    const us_agent *a = us_agent_at(e, agent);
+    for (size_t m = 0; m < a->member_count; m++)
+        if (a->members[m].sig == s)
+            return strategy_score(e, &e->index.sigs[s], (us_heap_entry){agent, (uint32_t)m});
+    return 0;
+}
+
 bool us_index_uses_channel(const usher_engine *e, uint32_t channel)
 {
     for (size_t s = 0; s < e->index.slots; s++)

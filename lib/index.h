@@ -79,6 +79,14 @@ typedef bool (*us_index_skip_fn)(const usher_engine *e, const void *ctx, uint32_
 uint32_t us_index_pick_unless(usher_engine *e, uint32_t sig, us_index_skip_fn skip,
                               const void *ctx);
 
+/* The first k (at most USHER_MAX_SCORE_CANDIDATES) eligible agents in
+ * the strategy's order that `skip` (NULL: none) does not pass over, with
+ * their strategy scores (usher_score_fn). Returns how many. */
+size_t us_index_candidates(const usher_engine *e, uint32_t sig, us_index_skip_fn skip,
+                           const void *ctx, uint32_t *agents, int64_t *scores, size_t k);
+/* An agent's strategy score for a signature it is a member of (else 0). */
+int64_t us_index_score(const usher_engine *e, uint32_t sig, uint32_t agent);
+
 /* True if a live signature routes to the channel. */
 bool us_index_uses_channel(const usher_engine *e, uint32_t channel);
 

@@ -226,35 +226,78 @@ static bool eligible_in(const usher_engine *e, uint32_t agent, uint32_t sig)
 }
 
 /* The agent a ticket that waits for it can go to: itself if eligible. */
-static uint32_t pick_preferred(const usher_engine *e, const us_ticket *t)
+static uint32_t pick_preferred(const usher_engine *e, const us_ticket *t, int64_t *score)
 {
     if (t->exclusions != US_NONE && us_ticket_excludes(e, t, t->pref_agent))
         return US_NONE;
-    for (uint32_t k = 0; k < US_FILINGS; k++)
-        if (t->buckets[k] != US_NONE &&
-            eligible_in(e, t->pref_agent, us_bucket_at(e, t->buckets[k])->sig))
+    for (uint32_t k = 0; k < US_FILINGS; k++) {
+        if (t->buckets[k] == US_NONE)
+            continue;
+        uint32_t sig = us_bucket_at(e, t->buckets[k])->sig;
+        if (eligible_in(e, t->pref_agent, sig)) {
+            *score = us_index_score(e, sig, t->pref_agent);
             return t->pref_agent;
+        }
+    }
     return US_NONE;
 }
 
-/* The strategy's choice among one filing's eligible agents. */
-static uint32_t pick_in(usher_engine *e, const us_ticket *t, uint32_t k)
+/* With a scoring hook: the candidate the hook scores highest. */
+static uint32_t pick_scored(usher_engine *e, const us_ticket *t, uint32_t sig, int64_t *score)
 {
-    uint32_t sig = us_bucket_at(e, t->buckets[k])->sig;
-    if (t->exclusions == US_NONE)
-        return us_index_pick(e, sig);
-    return us_index_pick_unless(e, sig, excluded_agent, t);
+    uint32_t agents[USHER_MAX_SCORE_CANDIDATES];
+    int64_t scores[USHER_MAX_SCORE_CANDIDATES];
+    size_t n = us_index_candidates(e, sig, t->exclusions != US_NONE ? excluded_agent : NULL, t,
+                                   agents, scores, e->score_candidates);
+    uint32_t best = US_NONE;
+    e->scoring = true;
+    for (size_t i = 0; i < n; i++) {
+        int64_t s = e->score_fn(e->score_user, t->id, us_agent_at(e, agents[i])->id, scores[i]);
+        if (best == US_NONE || s > *score) {
+            best = agents[i];
+            *score = s;
+        }
+    }
+    e->scoring = false;
+    return best;
 }
 
-uint32_t us_route_pick(usher_engine *e, uint32_t ticket)
+/* The strategy's (or the hook's) choice among one filing's eligible agents. */
+static uint32_t pick_in(usher_engine *e, const us_ticket *t, uint32_t k, int64_t *score)
+{
+    uint32_t sig = us_bucket_at(e, t->buckets[k])->sig;
+    if (e->score_fn)
+        return pick_scored(e, t, sig, score);
+    uint32_t agent = t->exclusions == US_NONE ? us_index_pick(e, sig)
+                                              : us_index_pick_unless(e, sig, excluded_agent, t);
+    if (agent != US_NONE)
+        *score = us_index_score(e, sig, agent);
+    return agent;
+}
+
+uint32_t us_route_pick(usher_engine *e, uint32_t ticket, int64_t *score)
 {
     const us_ticket *t = us_ticket_at(e, ticket);
+    int64_t ignored;
+    score = score ? score : &ignored;
     if (t->pref_agent != US_NONE)
-        return pick_preferred(e, t);
-    uint32_t agent = pick_in(e, t, US_FILED_MAIN); /* main agents before the overflow group */
+        return pick_preferred(e, t, score);
+    uint32_t agent = pick_in(e, t, US_FILED_MAIN, score); /* main agents before the group */
     if (agent == US_NONE && t->buckets[US_FILED_OVERFLOW] != US_NONE)
-        agent = pick_in(e, t, US_FILED_OVERFLOW);
+        agent = pick_in(e, t, US_FILED_OVERFLOW, score);
     return agent;
+}
+
+USHER_API usher_status usher_set_score_hook(usher_engine *e, usher_score_fn fn, void *user,
+                                            uint32_t candidates)
+{
+    US_CHECK_ENGINE(e);
+    if (fn && (candidates < 1 || candidates > USHER_MAX_SCORE_CANDIDATES))
+        return USHER_EINVAL;
+    e->score_fn = fn;
+    e->score_user = fn ? user : NULL;
+    e->score_candidates = fn ? candidates : 0;
+    return USHER_OK;
 }
 
 /* ---- matching ---------------------------------------------------------------------- */
@@ -291,7 +334,7 @@ static bool match_agent(usher_engine *e, uint32_t slot, bool *stalled)
         *stalled = true;
         return false;
     }
-    uint32_t taker = us_route_pick(e, ticket);
+    uint32_t taker = us_route_pick(e, ticket, NULL);
     us_route_assign(e, ticket, taker);
     if (taker != slot)
         us_route_mark_agent(e, taker);
@@ -306,7 +349,7 @@ static void match_ticket(usher_engine *e, uint32_t ticket, bool *stalled)
         us_ticket *t = us_ticket_at(e, ticket);
         if (t->state != USHER_TICKET_WAITING)
             return;
-        uint32_t agent = us_route_pick(e, ticket);
+        uint32_t agent = us_route_pick(e, ticket, NULL);
         if (agent == US_NONE || !match_agent(e, agent, stalled))
             return;
     }

@@ -226,9 +226,11 @@ void us_route_unmark_ticket(usher_engine *e, uint32_t ticket);
  * first; when that fails the marks stay and the next call goes on. */
 void us_route(usher_engine *e);
 
-/* The eligible agent to get the ticket: the strategy's choice among the
- * agents it does not exclude, or US_NONE. */
-uint32_t us_route_pick(usher_engine *e, uint32_t ticket);
+/* The eligible agent to get the ticket, or US_NONE: its preferred agent
+ * while it waits for one; else the strategy's (or the scoring hook's)
+ * choice among the agents it does not exclude, main agents before its
+ * overflow group. *score (may be NULL): the chosen agent's score. */
+uint32_t us_route_pick(usher_engine *e, uint32_t ticket, int64_t *score);
 
 /* Reserves what one assignment or offer needs (events, timers, a
  * capacity record, an exclusion record for its rejection). */

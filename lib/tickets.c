@@ -282,7 +282,7 @@ USHER_API usher_status usher_ticket_submit(usher_engine *e, uint64_t ticket_id,
     us_widen_start(e, slot);
     if (sub.preferred_agent != 0)
         us_prefer_agent(e, slot, sub.preferred_agent, sub.preferred_until);
-    uint32_t agent = us_route_pick(e, slot);
+    uint32_t agent = us_route_pick(e, slot, NULL);
     if (agent != US_NONE)
         us_route_assign(e, slot, agent);
     else
