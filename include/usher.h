@@ -640,7 +640,8 @@ USHER_API usher_status usher_agent_remove(usher_engine *engine, uint64_t agent_i
  * Returns USHER_OK; USHER_EINVAL if engine is NULL, capacity is out of
  * range or below one of the agent's own channel limits; USHER_ENOTFOUND;
  * USHER_ESTATE if the agent's work in progress uses more than `capacity`;
- * USHER_ECLOSED. Callback: yes.
+ * USHER_ENOMEM (for the assignments more room makes possible: see
+ * "Tickets"); USHER_ECLOSED. Callback: yes.
  */
 USHER_API usher_status usher_agent_set_capacity(usher_engine *engine, uint64_t agent_id,
                                                 uint32_t capacity);
@@ -653,8 +654,8 @@ USHER_API usher_status usher_agent_set_capacity(usher_engine *engine, uint64_t a
  * or limit is above the agent's total capacity; USHER_ENOTFOUND if the
  * agent or the channel does not exist; USHER_ESTATE if the agent holds
  * more tickets of the channel than the new limit allows (for
- * USHER_LIMIT_DEFAULT: the channel's max_per_agent); USHER_ECLOSED.
- * Callback: yes.
+ * USHER_LIMIT_DEFAULT: the channel's max_per_agent); USHER_ENOMEM (as for
+ * usher_agent_set_capacity); USHER_ECLOSED. Callback: yes.
  */
 USHER_API usher_status usher_agent_set_channel_limit(usher_engine *engine, uint64_t agent_id,
                                                      uint32_t channel, uint32_t limit);
@@ -954,20 +955,23 @@ USHER_API usher_status usher_capacity_holder(const usher_engine *engine, uint64_
  * milli-points, is
  *
  *     E(t) = 1000 * (priority + tier_weight[tier])
- *          + ageing_rate * min(t - created_ms, 2^40) / 1000
+ *          + ageing_rate * (t - created_ms) / 1000
  *
- * with ageing_rate in milli-points per second waited. The ticket with the
+ * with ageing_rate in milli-points per second waited, compared exactly
+ * (no rounding, no overflow, whatever the ages). The ticket with the
  * highest E is routed first; among equal E, the one submitted first
  * (FIFO). An agent who serves several queues takes the ticket with the
  * highest E across all of them, so one queue cannot starve another.
  *
- * Starvation bound. With ageing_rate > 0, a ticket that has waited
- * W seconds ranks ahead of every ticket of its queue created after it
- * whose priority + tier weight is higher by d points, as soon as
- * W > 1000 * d / ageing_rate. (With the default 1000, one point per
- * second: a priority-0 ticket overtakes fresh priority-600 tickets after
- * ten minutes.) With ageing_rate 0 the order is strict priority, FIFO
- * within a priority, and low priorities can starve.
+ * Starvation bound. With ageing_rate > 0, a ticket A ranks ahead of every
+ * ticket B of its queue whose priority + tier weight is higher by at most
+ * d points and that was created more than 1000 * d / ageing_rate seconds
+ * after A. So once A has waited that long, no ticket arriving from then on
+ * with at most d more points overtakes it: A waits at most for the
+ * tickets already ahead of it. (With the default 1000, one point per
+ * second: after ten minutes a priority-0 ticket is overtaken by no new
+ * ticket of priority 600 or less.) With ageing_rate 0 the order is strict
+ * priority, FIFO within a priority, and low priorities can starve.
  * ------------------------------------------------------------------------ */
 
 /* The highest ticket priority, and the highest tier weight. */
@@ -979,8 +983,10 @@ USHER_API usher_status usher_capacity_holder(const usher_engine *engine, uint64_
 
 /* How a queue chooses among the eligible agents for a ticket. */
 enum usher_strategy {
-    /* The agent idle longest: since its last work or wrap-up ended, or
-     * since it became available. Ties: the lower agent id. */
+    /* The agent idle longest: since it last took a ticket, ended one or a
+     * wrap-up, or became available (an agent who holds work but has room
+     * counts from when it took its latest ticket). Ties: the lower agent
+     * id. */
     USHER_STRATEGY_LONGEST_IDLE = 0,
     /* The agent with the most free capacity units; ties: longest idle. */
     USHER_STRATEGY_MOST_FREE = 1,
@@ -1199,9 +1205,18 @@ USHER_API usher_status usher_queue_reset_stats(usher_engine *engine, uint32_t qu
  * Matching runs inside the call that makes it possible (a submit, an
  * agent becoming available or freeing capacity, a wrap-up ending, a skill
  * or capacity change), so that after every call no waiting ticket could be
- * taken by an eligible agent. When several agents become free in one call,
- * each takes the ticket of highest effective priority it can, and a ticket
- * goes to the agent its queue's strategy ranks first among them.
+ * taken by an eligible agent. When several agents become free in one call
+ * (or by timers due in the same ms), each takes the ticket of highest
+ * effective priority it can, and a ticket goes to the agent its queue's
+ * strategy ranks first among them.
+ *
+ * Memory for those matches is reserved before a call changes anything
+ * (hence USHER_ENOMEM from calls such as usher_agent_set_capacity): for as
+ * many matches as the capacity units of the agent the call frees or opens,
+ * and 16 for tickets it puts back to waiting. Matches beyond that (many
+ * tickets requeued at once) take memory as they are made; if that fails,
+ * the call still succeeds and the next call, usher_advance() included,
+ * makes them.
  *
  * A ticket lives until usher_ticket_complete() or usher_ticket_cancel():
  * it ends exactly once, and its id may then be used again. Ticket ids and
@@ -1357,7 +1372,8 @@ typedef struct usher_ticket_info {
      * assigned (0 unless assigned). */
     uint64_t agent_id;
     uint64_t assigned_ms;
-    /* The effective priority now, in milli-points (see "Queues"). */
+    /* The effective priority now, in milli-points (see "Queues"), rounded
+     * down; INT64_MAX if larger. */
     int64_t effective_priority;
     /* While offered: the offer's token and expiry; 0 otherwise. */
     uint64_t offer_token;

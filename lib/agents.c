@@ -40,7 +40,8 @@ usher_status us_agent_prepare(usher_engine *e, uint64_t agent_id, size_t events,
                               uint32_t *slot)
 {
     usher_status st = us_agent_find(e, agent_id, slot);
-    return st == USHER_OK ? us_reserve(e, events, timers) : st;
+    return st == USHER_OK ? us_reserve_for(e, events, timers, us_agent_at(e, *slot)->capacity)
+                          : st;
 }
 
 /* ---- shared helpers -------------------------------------------------------- */
@@ -86,14 +87,17 @@ uint32_t us_agent_room(const usher_engine *e, const us_agent *a, uint32_t channe
     return exclusive && room > 1 ? 1 : room;
 }
 
-bool us_agent_open_for_work(const us_agent *a)
+bool us_agent_open_for_work(const usher_engine *e, const us_agent *a)
 {
-    return a->state == USHER_AGENT_AVAILABLE && !a->capped && !a->cooling;
+    if (a->state != USHER_AGENT_AVAILABLE || a->capped || a->cooling)
+        return false;
+    /* Outstanding offers count toward the load cap until answered. */
+    return a->offers_out == 0 || a->offers_out < us_load_cap_room(e, a);
 }
 
 static uint32_t ready_mask(const usher_engine *e, const us_agent *a)
 {
-    if (!us_agent_open_for_work(a))
+    if (!us_agent_open_for_work(e, a))
         return 0;
     uint32_t mask = 0;
     for (uint32_t c = 0; c < USHER_MAX_CHANNELS; c++)
@@ -283,6 +287,10 @@ USHER_API usher_status usher_agent_set_capacity(usher_engine *e, uint64_t agent_
             return USHER_EINVAL;
     if (a->used > capacity)
         return USHER_ESTATE;
+    st = us_reserve_for(e, 0, 0, capacity); /* for the matches more capacity allows */
+    if (st != USHER_OK)
+        return us_finish(e, st);
+    a = us_agent_at(e, slot);
     a->capacity = capacity;
     us_agent_refresh_ready(e, slot);
     return us_finish(e, USHER_OK);
@@ -305,10 +313,15 @@ USHER_API usher_status usher_agent_set_channel_limit(usher_engine *e, uint64_t a
         return USHER_EINVAL;
     uint16_t old = a->limit[channel];
     a->limit[channel] = limit == USHER_LIMIT_DEFAULT ? US_LIMIT_DEFAULT : (uint16_t)limit;
-    if ((uint32_t)a->active[channel] + a->wrapping[channel] > us_agent_limit(e, a, channel)) {
-        a->limit[channel] = old;
+    bool over = (uint32_t)a->active[channel] + a->wrapping[channel] > us_agent_limit(e, a, channel);
+    a->limit[channel] = old;
+    if (over)
         return USHER_ESTATE;
-    }
+    st = us_reserve_for(e, 0, 0, a->capacity); /* for the matches a higher limit allows */
+    if (st != USHER_OK)
+        return us_finish(e, st);
+    a = us_agent_at(e, slot);
+    a->limit[channel] = limit == USHER_LIMIT_DEFAULT ? US_LIMIT_DEFAULT : (uint16_t)limit;
     us_agent_refresh_ready(e, slot);
     return us_finish(e, USHER_OK);
 }
@@ -526,7 +539,7 @@ USHER_API usher_status usher_agent_set_state(usher_engine *e, uint64_t agent_id,
     if (a->state == state && a->away_reason == reason)
         return USHER_ESTATE;
     size_t returned = state == USHER_AGENT_OFFLINE ? a->active_total : 0;
-    st = us_reserve(e, returned + 1, 1);
+    st = us_reserve_for(e, returned + 1, 1, a->capacity);
     if (st != USHER_OK)
         return us_finish(e, st);
     us_agent_change_state(e, slot, state, reason);

@@ -86,6 +86,7 @@ typedef struct us_agent {
     uint64_t assignments_today;
     uint64_t last_assigned; /* the router's assignment stamp, 0 if never */
     uint64_t missed_offers; /* consecutive offers that expired unanswered */
+    uint32_t offers_out;    /* offers waiting for this agent's answer */
     uint32_t preferred_by;  /* the first ticket waiting for this agent */
     uint32_t dirty_prev, dirty_next; /* in the router's list of agents to match */
     bool dirty;
@@ -115,6 +116,7 @@ typedef struct us_agents {
     us_work *works;
     size_t work_slots, work_capacity;
     uint32_t work_free;
+    uint32_t work_free_count;
     us_idmap by_ticket; /* ticket id -> work slot, while the work is active */
 } us_agents;
 
@@ -140,8 +142,12 @@ uint32_t us_agent_room(const usher_engine *e, const us_agent *a, uint32_t channe
 /* The effective limit of a channel for an agent, UINT32_MAX for none. */
 uint32_t us_agent_limit(const usher_engine *e, const us_agent *a, uint32_t channel);
 
-/* True when state and load caps let the agent take new work. */
-bool us_agent_open_for_work(const us_agent *a);
+/* True when state and load caps (outstanding offers included) let the
+ * agent take new work. */
+bool us_agent_open_for_work(const usher_engine *e, const us_agent *a);
+/* How many more reservations the rolling-window cap allows now
+ * (UINT32_MAX without a cap). */
+uint32_t us_load_cap_room(const usher_engine *e, const us_agent *a);
 
 /* Recomputes the agent's eligibility (index) and idle timer after any
  * change. Cannot fail: the caller reserved one wheel node. */
@@ -163,8 +169,8 @@ void us_agent_set_idle_since(usher_engine *e, uint32_t slot, uint64_t t);
 void us_agent_event(usher_engine *e, int32_t type, const us_agent *a, uint64_t ticket,
                     int64_t value, int32_t reason);
 
-/* Reserves a capacity record and a by_ticket entry for us_capacity_take(). */
-usher_status us_capacity_prepare(usher_engine *e);
+/* Reserves n capacity records and by_ticket entries (us_capacity_take). */
+usher_status us_capacity_prepare(usher_engine *e, uint32_t n);
 /* Reserves capacity for a ticket at an agent that can take it (checked by
  * the caller; us_capacity_prepare() and room for one event and one timer
  * reserved). Counts it as an assignment (load cap, assignments_today)

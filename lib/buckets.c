@@ -12,34 +12,63 @@
 
 #include <string.h>
 
-/* Ages beyond this (about 34.8 years) count as this: it keeps every
- * product below in int64_t. */
-#define AGE_CAP (UINT64_C(1) << 40)
+/* Effective priorities are compared exactly, in micro-points:
+ * 10^6 * (priority + tier weight) + ageing_rate * age_ms reaches 2^83, so
+ * it is held in 128 bits made of two 64-bit halves (portable C11). */
+typedef struct wide {
+    uint64_t hi, lo;
+} wide;
 
-static int64_t base_points(const us_queue *q, const us_ticket *t)
+static wide add_small(wide x, uint64_t y)
 {
-    return (int64_t)t->priority + q->def.tier_weight[t->tier];
+    uint64_t lo = x.lo + y;
+    return (wide){x.hi + (lo < x.lo), lo};
 }
 
-static uint64_t capped(uint64_t ms) { return ms < AGE_CAP ? ms : AGE_CAP; }
+/* rate < 2^32 times age < 2^64. */
+static wide multiply(uint64_t rate, uint64_t age)
+{
+    uint64_t low = rate * (age & 0xffffffffu), high = rate * (age >> 32);
+    wide product = {high >> 32, high << 32};
+    return add_small(product, low);
+}
+
+static int compare_wide(wide x, wide y)
+{
+    if (x.hi != y.hi)
+        return x.hi < y.hi ? -1 : 1;
+    return (x.lo > y.lo) - (x.lo < y.lo);
+}
+
+static wide urgency_at(const us_queue *q, const us_ticket *t, uint64_t now)
+{
+    uint64_t base = (uint64_t)t->priority + q->def.tier_weight[t->tier];
+    uint64_t age = now > t->created ? now - t->created : 0;
+    return add_small(multiply(q->def.ageing_rate, age), 1000000 * base);
+}
 
 int64_t us_ticket_urgency(const usher_engine *e, const us_ticket *t)
 {
-    const us_queue *q = us_queue_at(e, us_bucket_at(e, t->buckets[US_FILED_MAIN])->queue);
-    uint64_t age = us_now(e) > t->created ? us_now(e) - t->created : 0;
-    return 1000000 * base_points(q, t) + (int64_t)q->def.ageing_rate * (int64_t)capped(age);
+    const us_queue *q = us_queue_at(e, us_queue_slot_of(e, t));
+    wide u = urgency_at(q, t, us_now(e));
+    /* Divided by 1000, digit by digit in base 2^32: u.hi < 2^20. */
+    uint64_t upper = (u.hi << 32 | u.lo >> 32) / 1000;
+    uint64_t rest = (u.hi << 32 | u.lo >> 32) % 1000;
+    uint64_t lower = (rest << 32 | (u.lo & 0xffffffffu)) / 1000;
+    if (upper >> 31 != 0) /* the quotient would not fit in int64_t */
+        return INT64_MAX;
+    return (int64_t)(upper << 32 | lower);
 }
 
-/* Within one queue: compares without the clock, so the heap stays valid. */
+/* Within one queue: measured at the later creation time, which gives the
+ * same order as at any later time (both tickets age at the same rate), so
+ * the heap stays valid as time passes. */
 static bool same_queue_before(const us_queue *q, const us_ticket *x, const us_ticket *y)
 {
-    /* Urgency(x) - urgency(y) = 10^6 (base x - base y) + rate (created y - created x). */
-    int64_t older = y->created >= x->created ? (int64_t)capped(y->created - x->created)
-                                             : -(int64_t)capped(x->created - y->created);
-    int64_t diff = 1000000 * (base_points(q, x) - base_points(q, y)) +
-                   (int64_t)q->def.ageing_rate * older;
-    if (diff != 0)
-        return diff > 0;
+    uint64_t then = x->created > y->created ? x->created : y->created;
+    int order = compare_wide(urgency_at(q, x, then), urgency_at(q, y, then));
+    if (order != 0)
+        return order > 0;
     return x->seq < y->seq;
 }
 
@@ -49,9 +78,10 @@ bool us_ticket_before(const usher_engine *e, uint32_t x, uint32_t y)
     uint32_t qa = us_queue_slot_of(e, a), qb = us_queue_slot_of(e, b);
     if (qa == qb)
         return same_queue_before(us_queue_at(e, qa), a, b);
-    int64_t ua = us_ticket_urgency(e, a), ub = us_ticket_urgency(e, b);
-    if (ua != ub)
-        return ua > ub;
+    int order = compare_wide(urgency_at(us_queue_at(e, qa), a, us_now(e)),
+                             urgency_at(us_queue_at(e, qb), b, us_now(e)));
+    if (order != 0)
+        return order > 0;
     return a->seq < b->seq;
 }
 
@@ -139,6 +169,7 @@ void us_bucket_push(usher_engine *e, uint32_t ticket)
 {
     us_ticket *t = us_ticket_at(e, ticket);
     t->state = USHER_TICKET_WAITING;
+    e->router.waiting++;
     for (uint32_t k = 0; k < US_FILINGS; k++)
         if (t->buckets[k] != US_NONE)
             us_bucket_push_filing(e, ticket, k);
@@ -146,6 +177,7 @@ void us_bucket_push(usher_engine *e, uint32_t ticket)
 
 void us_bucket_remove(usher_engine *e, uint32_t ticket)
 {
+    e->router.waiting--;
     for (uint32_t k = 0; k < US_FILINGS; k++)
         if (us_ticket_at(e, ticket)->heap_pos[k] != US_NONE)
             us_bucket_remove_filing(e, ticket, k);

@@ -4,21 +4,26 @@
 static bool busy(const us_agent *a) { return a->active_total + a->wrapping_total > 0; }
 
 /* Makes sure a free work slot exists; returns it without taking it. */
-static usher_status reserve_work_slot(usher_engine *e)
+/* Makes sure n free work slots exist. */
+static usher_status reserve_work_slots(usher_engine *e, uint32_t n)
 {
     us_agents *m = &e->agents;
-    if (m->work_free != US_NONE)
+    if (m->work_free_count >= n)
         return USHER_OK;
-    if (m->work_slots >= USHER_MAX_OBJECTS)
+    size_t more = n - m->work_free_count;
+    if (m->work_slots + more > USHER_MAX_OBJECTS)
         return USHER_ELIMIT;
     void *works = m->works;
-    usher_status st =
-        us_grow_array(&e->alloc, &works, &m->work_capacity, m->work_slots + 1, sizeof *m->works);
+    usher_status st = us_grow_array(&e->alloc, &works, &m->work_capacity, m->work_slots + more,
+                                    sizeof *m->works);
     m->works = works;
     if (st != USHER_OK)
         return st;
-    m->works[m->work_slots].next = US_NONE;
-    m->work_free = (uint32_t)m->work_slots++;
+    for (; more > 0; more--) {
+        m->works[m->work_slots].next = m->work_free;
+        m->work_free = (uint32_t)m->work_slots++;
+        m->work_free_count++;
+    }
     return USHER_OK;
 }
 
@@ -27,6 +32,7 @@ static uint32_t take_work_slot(usher_engine *e, uint32_t agent_slot)
     us_agents *m = &e->agents;
     uint32_t w = m->work_free;
     m->work_free = m->works[w].next;
+    m->work_free_count--;
     us_agent *a = us_agent_at(e, agent_slot);
     us_work *work = &m->works[w];
     work->agent = agent_slot;
@@ -61,6 +67,7 @@ static void end_work(usher_engine *e, uint32_t w)
         a->work_tail = work->prev;
     work->next = m->work_free;
     m->work_free = w;
+    m->work_free_count++;
 }
 
 /* Why the agent cannot take a ticket of the channel: USHER_ESTATE for its
@@ -69,16 +76,16 @@ static usher_status check_can_take(const usher_engine *e, const us_agent *a, uin
 {
     const usher_channel_def *def = &e->channels[channel].def;
     bool lone = (def->flags & USHER_CHANNEL_EXCLUSIVE) && !(def->flags & USHER_CHANNEL_INTERRUPTS);
-    if (!us_agent_open_for_work(a) || a->exclusive_active > 0 || a->blocking_wrapups > 0 ||
+    if (!us_agent_open_for_work(e, a) || a->exclusive_active > 0 || a->blocking_wrapups > 0 ||
         (lone && busy(a)))
         return USHER_ESTATE;
     return us_agent_room(e, a, channel) > 0 ? USHER_OK : USHER_ELIMIT;
 }
 
-usher_status us_capacity_prepare(usher_engine *e)
+usher_status us_capacity_prepare(usher_engine *e, uint32_t n)
 {
-    usher_status st = reserve_work_slot(e);
-    return st == USHER_OK ? us_idmap_reserve(&e->agents.by_ticket, 1) : st;
+    usher_status st = reserve_work_slots(e, n);
+    return st == USHER_OK ? us_idmap_reserve(&e->agents.by_ticket, n) : st;
 }
 
 void us_capacity_count(usher_engine *e, uint32_t slot)
@@ -105,6 +112,7 @@ uint32_t us_capacity_take(usher_engine *e, uint32_t slot, uint64_t ticket_id, ui
         a->exclusive_active++;
     e->channels[channel].in_use++;
     (void)us_idmap_insert(&e->agents.by_ticket, ticket_id, w);
+    us_agent_set_idle_since(e, slot, us_now(e));
     if (counted)
         us_capacity_count(e, slot);
     else
@@ -132,7 +140,7 @@ USHER_API usher_status usher_capacity_reserve(usher_engine *e, uint64_t agent_id
         return st;
     st = us_reserve(e, 1, 1);
     if (st == USHER_OK)
-        st = us_capacity_prepare(e);
+        st = us_capacity_prepare(e, 1);
     if (st != USHER_OK)
         return us_finish(e, st);
     (void)us_capacity_take(e, slot, ticket_id, channel, true);
@@ -195,7 +203,8 @@ USHER_API usher_status usher_capacity_release(usher_engine *e, uint64_t ticket_i
         return USHER_ENOTFOUND;
     if (e->agents.works[w].routed != US_NONE)
         return USHER_ESTATE; /* the router's ticket: usher_ticket_complete() ends it */
-    usher_status st = us_reserve(e, 1, US_RELEASE_TIMERS);
+    usher_status st = us_reserve_for(e, 1, US_RELEASE_TIMERS,
+                                     us_agent_at(e, e->agents.works[w].agent)->capacity);
     if (st != USHER_OK)
         return us_finish(e, st);
     us_capacity_end(e, w, flags);

@@ -116,12 +116,41 @@ usher_status us_events_reserve(usher_engine *e, size_t extra)
     return st;
 }
 
+/* Matches every call reserves for (while tickets wait): those a ticket's
+ * requeue or changed requirements make possible. */
+#define MATCHES_RESERVED 16u
+
+usher_status us_reserve_for(usher_engine *e, size_t events, uint32_t timers, uint32_t room)
+{
+    uint64_t wanted = room > MATCHES_RESERVED ? room : MATCHES_RESERVED;
+    uint64_t waiting = e->router.waiting;
+    uint32_t matches = (uint32_t)(waiting < wanted ? waiting : wanted);
+    usher_status st = us_events_reserve(e, events + (size_t)US_EVENTS_PER_MATCH * matches);
+    if (st == USHER_OK)
+        st = us_wheel_reserve(&e->wheel, timers + US_TIMERS_PER_MATCH * matches);
+    if (st == USHER_OK && matches > 0)
+        st = us_capacity_prepare(e, matches);
+    return st;
+}
+
 usher_status us_reserve(usher_engine *e, size_t events, uint32_t timers)
 {
-    usher_status st = us_events_reserve(e, events);
-    if (st == USHER_OK)
-        st = us_wheel_reserve(&e->wheel, timers);
-    return st;
+    return us_reserve_for(e, events, timers, 0);
+}
+
+/* The agent a timer's expiry may free: its capacity bounds the matches. */
+static uint32_t expiry_room(const usher_engine *e, uint32_t timer)
+{
+    uint64_t data = us_wheel_data(&e->wheel, timer);
+    switch (us_wheel_tag(&e->wheel, timer)) {
+    case US_TIMER_WRAPUP:
+        return us_agent_at(e, e->agents.works[data].agent)->capacity;
+    case US_TIMER_LOAD_CAP:
+    case US_TIMER_COOLDOWN:
+        return us_agent_at(e, (uint32_t)data)->capacity;
+    default:
+        return 0;
+    }
 }
 
 usher_status us_copy_out(void *host, const void *ours, size_t size, size_t min_size)
@@ -220,7 +249,8 @@ static usher_status run_due(usher_engine *e, uint64_t now)
         uint32_t timer = us_wheel_next_due(&e->wheel, now);
         if (timer == US_TIMER_NONE)
             return USHER_OK;
-        usher_status st = us_reserve(e, US_MAX_EVENTS_PER_EXPIRY, US_MAX_TIMERS_PER_EXPIRY);
+        usher_status st = us_reserve_for(e, US_MAX_EVENTS_PER_EXPIRY, US_MAX_TIMERS_PER_EXPIRY,
+                                         expiry_room(e, timer));
         if (st == USHER_OK) /* an expired offer excludes its agent */
             st = us_pool_reserve(&e->router.exclusions, &e->alloc);
         if (st == USHER_OK && us_wheel_tag(&e->wheel, timer) == US_TIMER_WIDEN)
@@ -228,7 +258,10 @@ static usher_status run_due(usher_engine *e, uint64_t now)
         if (st != USHER_OK)
             return st; /* the timer stays due; the next call resumes here */
         expire(e, timer);
-        us_route(e); /* at the timer's time, before the next one fires */
+        /* Matching runs once all timers of this ms fired (agents freed
+         * together compete by strategy), before later ones fire. */
+        if (us_wheel_next_deadline(&e->wheel) > us_now(e))
+            us_route(e);
     }
 }
 

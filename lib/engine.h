@@ -109,8 +109,18 @@ static inline uint64_t us_now(const usher_engine *e) { return us_wheel_now(&e->w
             return USHER_ESTATE;                                                                   \
     } while (0)
 
-/* Reserves room for `events` events and `timers` wheel timers. */
+/* One assignment or offer: its event and a load cap reached; the offer's
+ * timer, the load cap's, the idle timer and a new ticket's widening. */
+#define US_EVENTS_PER_MATCH 2
+#define US_TIMERS_PER_MATCH 4
+
+/* Reserves room for `events` events and `timers` wheel timers, plus what
+ * the matches the call may make possible need (while tickets wait): so a
+ * call that succeeds has also made its matches. */
 usher_status us_reserve(usher_engine *e, size_t events, uint32_t timers);
+/* The same for a call that frees or opens an agent of `room` capacity
+ * units: it reserves for up to that many matches. */
+usher_status us_reserve_for(usher_engine *e, size_t events, uint32_t timers, uint32_t room);
 
 /* Copies an output structure of the library's size `size` into the host's
  * structure whose struct_size says how much room it has (at least

@@ -105,6 +105,8 @@ static bool agent_blocked(const usher_engine *e, const us_agent *a, uint32_t cha
         return why(x, USHER_WHY_LOAD_CAP, us_wheel_deadline(&e->wheel, a->cap_timer));
     if (a->cooling)
         return why(x, USHER_WHY_COOLING_DOWN, us_wheel_deadline(&e->wheel, a->cooldown_timer));
+    if (!us_agent_open_for_work(e, a)) /* its outstanding offers fill its cap */
+        return why(x, USHER_WHY_LOAD_CAP, 0);
     if (a->exclusive_active > 0 || (lone && a->active_total + a->wrapping_total > 0))
         return why(x, USHER_WHY_EXCLUSIVE_BUSY, 0);
     if (a->blocking_wrapups > 0)

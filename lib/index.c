@@ -604,7 +604,7 @@ void us_index_release(usher_engine *e, uint32_t s)
 
 static bool eligible_now(const usher_engine *e, const us_agent *a, uint32_t channel)
 {
-    return us_agent_open_for_work(a) && us_agent_room(e, a, channel) > 0;
+    return us_agent_open_for_work(e, a) && us_agent_room(e, a, channel) > 0;
 }
 
 static bool agent_consistent(const usher_engine *e, const us_agent *a, uint32_t slot)

@@ -13,6 +13,17 @@ static uint64_t window_reopens(const us_agent *a)
     return us_time_add(a->cap_times[a->cap_head], a->cap_window);
 }
 
+uint32_t us_load_cap_room(const usher_engine *e, const us_agent *a)
+{
+    if (a->cap_max == 0)
+        return UINT32_MAX;
+    uint32_t in_window = 0;
+    for (uint32_t i = 0; i < a->cap_count; i++)
+        in_window += us_time_add(a->cap_times[(a->cap_head + i) % a->cap_max], a->cap_window) >
+                     us_now(e);
+    return a->cap_max - in_window;
+}
+
 static bool window_full(const usher_engine *e, const us_agent *a)
 {
     return a->cap_max > 0 && a->cap_count == a->cap_max && window_reopens(a) > us_now(e);

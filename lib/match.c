@@ -124,10 +124,10 @@ bool us_ticket_barred(const usher_engine *e, const us_ticket *t, uint32_t agent)
 
 usher_status us_route_reserve_assignment(usher_engine *e)
 {
-    /* Events: the assignment or offer, a load cap reached; timers: the
-     * offer's, the load cap, the idle timer, and a new ticket's widening. */
-    usher_status st = us_reserve(e, 2, 4);
-    return st == USHER_OK ? us_capacity_prepare(e) : st;
+    usher_status st = us_events_reserve(e, US_EVENTS_PER_MATCH);
+    if (st == USHER_OK)
+        st = us_wheel_reserve(&e->wheel, US_TIMERS_PER_MATCH);
+    return st == USHER_OK ? us_capacity_prepare(e, 1) : st;
 }
 
 static void count_answer(usher_engine *e, us_ticket *t, us_queue *q)
@@ -185,6 +185,8 @@ void us_route_assign(usher_engine *e, uint32_t ticket, uint32_t agent)
 void us_route_unassign(usher_engine *e, uint32_t ticket)
 {
     us_ticket *t = us_ticket_at(e, ticket);
+    if (t->state == USHER_TICKET_OFFERED)
+        us_agent_at(e, e->agents.works[t->work].agent)->offers_out--;
     if (t->offer_timer != US_NONE)
         us_wheel_cancel(&e->wheel, t->offer_timer);
     t->offer_timer = US_NONE;

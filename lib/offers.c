@@ -43,6 +43,7 @@ void us_offer_make(usher_engine *e, uint32_t ticket, uint32_t agent)
     us_ticket *t = us_ticket_at(e, ticket);
     us_queue *q = us_queue_at(e, us_queue_slot_of(e, t));
     uint32_t channel = e->index.sigs[us_bucket_at(e, t->buckets[US_FILED_MAIN])->sig].channel;
+    us_agent_at(e, agent)->offers_out++; /* before the reservation re-checks eligibility */
     t->work = us_capacity_take(e, agent, t->id, channel, false);
     e->agents.works[t->work].routed = ticket;
     t->state = USHER_TICKET_OFFERED;
@@ -129,6 +130,7 @@ USHER_API usher_status usher_offer_accept(usher_engine *e, uint64_t ticket_id, u
     us_wheel_cancel(&e->wheel, t->offer_timer);
     t->offer_timer = US_NONE;
     us_agent_at(e, agent)->missed_offers = 0;
+    us_agent_at(e, agent)->offers_out--;
     us_capacity_count(e, agent);
     us_route_confirm(e, slot, agent);
     return us_finish(e, USHER_OK);
@@ -142,13 +144,13 @@ USHER_API usher_status usher_offer_reject(usher_engine *e, uint64_t ticket_id, u
     if (st != USHER_OK)
         return st;
     /* Timers: the exclusion's, and what freeing capacity may schedule. */
-    st = us_reserve(e, 1, 1 + US_RELEASE_TIMERS);
+    uint32_t agent = e->agents.works[us_ticket_at(e, slot)->work].agent;
+    st = us_reserve_for(e, 1, 1 + US_RELEASE_TIMERS, us_agent_at(e, agent)->capacity);
     if (st == USHER_OK)
         st = us_pool_reserve(&e->router.exclusions, &e->alloc);
     if (st != USHER_OK)
         return us_finish(e, st);
     us_ticket *t = us_ticket_at(e, slot);
-    uint32_t agent = e->agents.works[t->work].agent;
     us_agent_at(e, agent)->missed_offers = 0;
     us_queue_at(e, us_queue_slot_of(e, t))->stats.offers_rejected++;
     offer_event(e, USHER_EVENT_OFFER_REJECTED, t, us_agent_at(e, agent)->id, 0);

@@ -127,10 +127,13 @@ static void count_waiting(const usher_engine *e, const us_queue *q, usher_queue_
 {
     uint64_t oldest = UINT64_MAX;
     for (uint32_t b = q->buckets; b != US_NONE; b = us_bucket_at(e, b)->queue_next) {
-        const us_bucket *bucket = us_bucket_at(e, b);
-        out->waiting += bucket->size;
-        for (size_t i = 0; i < bucket->size; i++) {
-            uint64_t created = us_ticket_at(e, bucket->heap[i])->created;
+        for (size_t i = 0; i < us_bucket_at(e, b)->size; i++) {
+            bool main;
+            uint32_t ticket = us_bucket_ticket(e, b, i, &main);
+            if (!main)
+                continue; /* a widened ticket counts once, in its own bucket */
+            out->waiting++;
+            uint64_t created = us_ticket_at(e, ticket)->created;
             oldest = created < oldest ? created : oldest;
         }
     }

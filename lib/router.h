@@ -107,6 +107,7 @@ typedef struct us_router {
     uint64_t submit_seq;   /* FIFO order among equal priorities */
     uint64_t assign_stamp; /* round robin order */
     uint64_t offer_seq;    /* offer tokens */
+    uint64_t waiting;      /* tickets waiting (filed in bucket heaps) */
 } us_router;
 
 void us_router_init(us_router *r, const us_alloc *alloc, uint64_t seed);
@@ -146,8 +147,8 @@ uint32_t us_bucket_ticket(const usher_engine *e, uint32_t bucket, size_t pos, bo
  * agent, or US_NONE. */
 uint32_t us_bucket_top_for(const usher_engine *e, uint32_t bucket, uint32_t agent);
 
-/* The ticket's effective priority at the engine's time, in micro-points
- * (1000 times the documented milli-points), exact. */
+/* The ticket's effective priority at the engine's time, in the documented
+ * milli-points (saturating at INT64_MAX). */
 int64_t us_ticket_urgency(const usher_engine *e, const us_ticket *t);
 /* True when ticket x is routed before ticket y (any queues). */
 bool us_ticket_before(const usher_engine *e, uint32_t x, uint32_t y);

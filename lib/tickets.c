@@ -359,6 +359,16 @@ usher_status us_ticket_refile(usher_engine *e, uint32_t slot, uint32_t queue,
     return USHER_OK;
 }
 
+/* A change of requirements: the ticket stays in its queue. */
+static usher_status refile_in_place(usher_engine *e, uint32_t slot, const skill_list *reqs)
+{
+    usher_status st = us_reserve(e, 0, 0); /* for the match it may make possible */
+    if (st != USHER_OK)
+        return st;
+    uint32_t queue = us_queue_slot_of(e, us_ticket_at(e, slot));
+    return us_ticket_refile(e, slot, queue, reqs->items, reqs->count);
+}
+
 /* The ticket's requirements with skill set to level (0: dropped). */
 static void edit_reqs(const us_sig *sig, uint32_t skill, uint32_t level, skill_list *out)
 {
@@ -408,8 +418,7 @@ USHER_API usher_status usher_ticket_require(usher_engine *e, uint64_t ticket_id,
         return USHER_EINVAL;
     skill_list reqs;
     edit_reqs(sig, skill, level, &reqs);
-    uint32_t queue = us_queue_slot_of(e, t);
-    return us_finish(e, us_ticket_refile(e, slot, queue, reqs.items, reqs.count));
+    return us_finish(e, refile_in_place(e, slot, &reqs));
 }
 
 USHER_API usher_status usher_ticket_drop_requirement(usher_engine *e, uint64_t ticket_id,
@@ -426,10 +435,16 @@ USHER_API usher_status usher_ticket_drop_requirement(usher_engine *e, uint64_t t
         return USHER_ENOTFOUND;
     skill_list reqs;
     edit_reqs(sig, skill, 0, &reqs);
-    uint32_t queue = us_queue_slot_of(e, t);
-    return us_finish(e, us_ticket_refile(e, slot, queue, reqs.items, reqs.count));
+    return us_finish(e, refile_in_place(e, slot, &reqs));
 }
 
+
+/* The capacity of the agent a ticket is offered or assigned to (0 if
+ * none): ending its work frees room for that many matches at most. */
+static uint32_t holder_capacity(const usher_engine *e, const us_ticket *t)
+{
+    return t->work == US_NONE ? 0 : us_agent_at(e, e->agents.works[t->work].agent)->capacity;
+}
 
 static uint64_t holder_id(const usher_engine *e, const us_ticket *t)
 {
@@ -449,11 +464,11 @@ USHER_API usher_status usher_ticket_transfer(usher_engine *e, uint64_t ticket_id
     if (st != USHER_OK)
         return st;
     us_ticket *t = us_ticket_at(e, slot);
-    if (t->state == USHER_TICKET_WAITING && us_queue_slot_of(e, t) == queue)
-        return USHER_ESTATE;
+    if (t->state != USHER_TICKET_ASSIGNED && us_queue_slot_of(e, t) == queue)
+        return USHER_ESTATE; /* waiting or offered there already */
     /* Events: the transfer, and what ending the work may raise; timers:
      * those of ending the work and the new queue's widening. */
-    st = us_reserve(e, 2, US_RELEASE_TIMERS + 1);
+    st = us_reserve_for(e, 2, US_RELEASE_TIMERS + 1, holder_capacity(e, t));
     if (st == USHER_OK) {
         const us_sig *sig = sig_of(e, t);
         skill_list reqs = {.count = sig->req_count};
@@ -506,7 +521,7 @@ USHER_API usher_status usher_ticket_cancel(usher_engine *e, uint64_t ticket_id)
         return st;
     if (us_ticket_at(e, slot)->state == USHER_TICKET_ASSIGNED)
         return USHER_ESTATE;
-    st = us_reserve(e, 1, US_RELEASE_TIMERS);
+    st = us_reserve_for(e, 1, US_RELEASE_TIMERS, holder_capacity(e, us_ticket_at(e, slot)));
     if (st != USHER_OK)
         return us_finish(e, st);
     us_ticket *t = us_ticket_at(e, slot);
@@ -528,7 +543,7 @@ USHER_API usher_status usher_ticket_complete(usher_engine *e, uint64_t ticket_id
     usher_status st = find_ticket(e, ticket_id, &slot);
     if (st != USHER_OK)
         return st;
-    st = us_reserve(e, 2, US_RELEASE_TIMERS);
+    st = us_reserve_for(e, 2, US_RELEASE_TIMERS, holder_capacity(e, us_ticket_at(e, slot)));
     if (st != USHER_OK)
         return us_finish(e, st);
     us_ticket *t = us_ticket_at(e, slot);
@@ -573,7 +588,7 @@ USHER_API usher_status usher_ticket_get(const usher_engine *e, uint64_t ticket_i
     out.created_ms = t->created;
     out.agent_id = holder_id(e, t);
     out.assigned_ms = t->assigned_at;
-    out.effective_priority = us_ticket_urgency(e, t) / 1000;
+    out.effective_priority = us_ticket_urgency(e, t);
     if (t->state == USHER_TICKET_OFFERED) {
         out.offer_token = t->offer_token;
         out.offer_expires_ms = us_wheel_deadline(&e->wheel, t->offer_timer);
