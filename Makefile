@@ -3,6 +3,9 @@
 #   make                 the static and shared libraries in $(BUILD)/
 #   make check           every test: unit tests, the same under ASan+UBSan,
 #                        symbol/install/README checks, examples under valgrind
+#   make demo            builds and runs examples/contact_center: a simulated
+#                        contact-center day (options in DEMO_ARGS, e.g.
+#                        DEMO_ARGS='--agents 500 --tickets 30000 --seed 7')
 #   make install         PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR
 #   make uninstall
 #   make clean
@@ -48,7 +51,7 @@ TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 SAN_TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/san/tests/%)
 EXAMPLES := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
 
-.PHONY: all lib check tests install uninstall clean deps-lib deps-check
+.PHONY: all lib check tests demo install uninstall clean deps-lib deps-check
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 
@@ -106,6 +109,11 @@ check: deps-check
 	@$(MAKE) --no-print-directory tests
 	@CC='$(CC)' BUILD='$(BUILD)' VALGRIND='$(VALGRIND)' sh tests/run.sh \
 		$(TESTS) $(SAN_TESTS) $(EXAMPLES)
+
+DEMO_ARGS ?=
+demo: deps-lib
+	@$(MAKE) --no-print-directory lib $(BUILD)/examples/contact_center
+	$(BUILD)/examples/contact_center $(DEMO_ARGS)
 
 $(BUILD)/usher.pc: pkgconfig/usher.pc.in include/usher.h
 	@mkdir -p $(@D)

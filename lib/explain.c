@@ -150,11 +150,6 @@ static void explain(const usher_engine *e, const us_ticket *t, uint32_t slot,
     x->score = us_index_score(e, us_bucket_at(e, t->buckets[filing])->sig, slot);
 }
 
-static usher_status find_ticket(const usher_engine *e, uint64_t ticket_id, uint32_t *slot)
-{
-    return us_idmap_find(&e->router.ticket_by_id, ticket_id, slot) ? USHER_OK : USHER_ENOTFOUND;
-}
-
 USHER_API usher_status usher_explain(const usher_engine *e, uint64_t ticket_id, uint64_t agent_id,
                                      usher_explanation *out)
 {
@@ -162,7 +157,7 @@ USHER_API usher_status usher_explain(const usher_engine *e, uint64_t ticket_id, 
     if (!out)
         return USHER_EINVAL;
     uint32_t ticket, agent;
-    usher_status st = find_ticket(e, ticket_id, &ticket);
+    usher_status st = us_ticket_find(e, ticket_id, &ticket);
     if (st == USHER_OK)
         st = us_agent_find(e, agent_id, &agent);
     if (st != USHER_OK)
@@ -180,7 +175,7 @@ USHER_API usher_status usher_ticket_candidate(usher_engine *e, uint64_t ticket_i
     if (!agent_id || !score)
         return USHER_EINVAL;
     uint32_t ticket;
-    usher_status st = find_ticket(e, ticket_id, &ticket);
+    usher_status st = us_ticket_find(e, ticket_id, &ticket);
     if (st != USHER_OK)
         return st;
     if (us_ticket_at(e, ticket)->state != USHER_TICKET_WAITING)

@@ -106,8 +106,9 @@ static void decline(usher_engine *e, uint32_t ticket, uint32_t agent)
 static usher_status find_offer(const usher_engine *e, uint64_t ticket_id, uint64_t token,
                                uint32_t *slot)
 {
-    if (!us_idmap_find(&e->router.ticket_by_id, ticket_id, slot))
-        return USHER_ENOTFOUND;
+    usher_status st = us_ticket_find(e, ticket_id, slot);
+    if (st != USHER_OK)
+        return st;
     const us_ticket *t = us_ticket_at(e, *slot);
     if (t->state != USHER_TICKET_OFFERED)
         return USHER_ESTATE;

@@ -174,6 +174,9 @@ usher_status us_widen_prepare(usher_engine *e, uint32_t timer);
 
 /* ---- tickets.c ---- */
 
+/* Finds a live ticket: USHER_OK or USHER_ENOTFOUND. */
+usher_status us_ticket_find(const usher_engine *e, uint64_t ticket_id, uint32_t *slot);
+
 /* Files the ticket's main filing under (queue, reqs): a waiting ticket
  * moves and is marked for matching; an assigned one keeps its agent. A
  * new queue drops the overflow filing and starts its widening steps (one

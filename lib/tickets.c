@@ -64,7 +64,7 @@ static usher_status read_skills(const usher_engine *e, const usher_skill_level *
     return USHER_OK;
 }
 
-static usher_status find_ticket(const usher_engine *e, uint64_t ticket_id, uint32_t *slot)
+usher_status us_ticket_find(const usher_engine *e, uint64_t ticket_id, uint32_t *slot)
 {
     return us_idmap_find(&e->router.ticket_by_id, ticket_id, slot) ? USHER_OK : USHER_ENOTFOUND;
 }
@@ -292,35 +292,35 @@ USHER_API usher_status usher_ticket_submit(usher_engine *e, uint64_t ticket_id,
 
 /* ---- changes ------------------------------------------------------------------------- */
 
-USHER_API usher_status usher_ticket_set_priority(usher_engine *e, uint64_t ticket_id,
-                                                 uint32_t priority)
+/* Sets what ranks a ticket, priority or tier; a waiting ticket moves. */
+static usher_status set_rank(usher_engine *e, uint64_t ticket_id, uint32_t value, bool tier)
 {
     US_CHECK_ENGINE(e);
-    if (priority > USHER_MAX_PRIORITY)
+    if (value > (tier ? USHER_MAX_TIERS - 1 : USHER_MAX_PRIORITY))
         return USHER_EINVAL;
     uint32_t slot;
-    usher_status st = find_ticket(e, ticket_id, &slot);
+    usher_status st = us_ticket_find(e, ticket_id, &slot);
     if (st != USHER_OK)
         return st;
-    us_ticket_at(e, slot)->priority = (uint16_t)priority;
-    if (us_ticket_at(e, slot)->state == USHER_TICKET_WAITING)
+    us_ticket *t = us_ticket_at(e, slot);
+    if (tier)
+        t->tier = (uint8_t)value;
+    else
+        t->priority = (uint16_t)value;
+    if (t->state == USHER_TICKET_WAITING)
         us_bucket_resift(e, slot);
     return us_finish(e, USHER_OK);
 }
 
+USHER_API usher_status usher_ticket_set_priority(usher_engine *e, uint64_t ticket_id,
+                                                 uint32_t priority)
+{
+    return set_rank(e, ticket_id, priority, false);
+}
+
 USHER_API usher_status usher_ticket_set_tier(usher_engine *e, uint64_t ticket_id, uint32_t tier)
 {
-    US_CHECK_ENGINE(e);
-    if (tier >= USHER_MAX_TIERS)
-        return USHER_EINVAL;
-    uint32_t slot;
-    usher_status st = find_ticket(e, ticket_id, &slot);
-    if (st != USHER_OK)
-        return st;
-    us_ticket_at(e, slot)->tier = (uint8_t)tier;
-    if (us_ticket_at(e, slot)->state == USHER_TICKET_WAITING)
-        us_bucket_resift(e, slot);
-    return us_finish(e, USHER_OK);
+    return set_rank(e, ticket_id, tier, true);
 }
 
 usher_status us_ticket_refile(usher_engine *e, uint32_t slot, uint32_t queue,
@@ -405,7 +405,7 @@ USHER_API usher_status usher_ticket_require(usher_engine *e, uint64_t ticket_id,
     if (level < USHER_LEVEL_MIN || level > USHER_LEVEL_MAX)
         return USHER_EINVAL;
     uint32_t slot;
-    usher_status st = find_ticket(e, ticket_id, &slot);
+    usher_status st = us_ticket_find(e, ticket_id, &slot);
     if (st != USHER_OK)
         return st;
     if (skill >= e->skills.count)
@@ -426,7 +426,7 @@ USHER_API usher_status usher_ticket_drop_requirement(usher_engine *e, uint64_t t
 {
     US_CHECK_ENGINE(e);
     uint32_t slot;
-    usher_status st = find_ticket(e, ticket_id, &slot);
+    usher_status st = us_ticket_find(e, ticket_id, &slot);
     if (st != USHER_OK)
         return st;
     const us_ticket *t = us_ticket_at(e, slot);
@@ -458,7 +458,7 @@ USHER_API usher_status usher_ticket_transfer(usher_engine *e, uint64_t ticket_id
 {
     US_CHECK_ENGINE(e);
     uint32_t slot, queue;
-    usher_status st = find_ticket(e, ticket_id, &slot);
+    usher_status st = us_ticket_find(e, ticket_id, &slot);
     if (st == USHER_OK)
         st = us_queue_find(e, queue_id, &queue);
     if (st != USHER_OK)
@@ -516,7 +516,7 @@ USHER_API usher_status usher_ticket_cancel(usher_engine *e, uint64_t ticket_id)
 {
     US_CHECK_ENGINE(e);
     uint32_t slot;
-    usher_status st = find_ticket(e, ticket_id, &slot);
+    usher_status st = us_ticket_find(e, ticket_id, &slot);
     if (st != USHER_OK)
         return st;
     if (us_ticket_at(e, slot)->state == USHER_TICKET_ASSIGNED)
@@ -540,7 +540,7 @@ USHER_API usher_status usher_ticket_complete(usher_engine *e, uint64_t ticket_id
     if (!us_release_flags_valid(flags))
         return USHER_EINVAL;
     uint32_t slot;
-    usher_status st = find_ticket(e, ticket_id, &slot);
+    usher_status st = us_ticket_find(e, ticket_id, &slot);
     if (st != USHER_OK)
         return st;
     st = us_reserve_for(e, 2, US_RELEASE_TIMERS, holder_capacity(e, us_ticket_at(e, slot)));
@@ -570,7 +570,7 @@ USHER_API usher_status usher_ticket_get(const usher_engine *e, uint64_t ticket_i
     if (!info)
         return USHER_EINVAL;
     uint32_t slot;
-    usher_status st = find_ticket(e, ticket_id, &slot);
+    usher_status st = us_ticket_find(e, ticket_id, &slot);
     if (st != USHER_OK)
         return st;
     const us_ticket *t = us_ticket_at(e, slot);
