@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "idmap.h"
+#include "links.h"
 
 #define US_NONE UINT32_MAX
 /* The per-agent channel limit slot value meaning "the channel's default". */
@@ -88,7 +89,7 @@ typedef struct us_agent {
     uint64_t missed_offers; /* consecutive offers that expired unanswered */
     uint32_t offers_out;    /* offers waiting for this agent's answer */
     uint32_t preferred_by;  /* the first ticket waiting for this agent */
-    uint32_t dirty_prev, dirty_next; /* in the router's list of agents to match */
+    us_link dirty_link; /* in the router's list of agents to match */
     bool dirty;
     uint64_t handled_ms, busy_ms, logged_in_ms;
     uint64_t counted_until; /* busy_ms and logged_in_ms count up to here */

@@ -12,58 +12,47 @@
 
 /* ---- the two lists: intrusive, so marking never allocates ------------------------ */
 
+static us_link *agent_dirty_link(void *e, uint32_t slot)
+{
+    return &us_agent_at(e, slot)->dirty_link;
+}
+
+static us_link *ticket_dirty_link(void *e, uint32_t slot)
+{
+    return &us_ticket_at(e, slot)->dirty_link;
+}
+
+static us_link *ticket_pref_link(void *e, uint32_t slot)
+{
+    return &us_ticket_at(e, slot)->pref_link;
+}
+
 void us_route_mark_agent(usher_engine *e, uint32_t slot)
 {
-    us_agent *a = us_agent_at(e, slot);
-    if (a->dirty)
-        return;
-    a->dirty = true;
-    a->dirty_prev = US_NONE;
-    a->dirty_next = e->router.dirty_agents;
-    if (a->dirty_next != US_NONE)
-        us_agent_at(e, a->dirty_next)->dirty_prev = slot;
-    e->router.dirty_agents = slot;
+    if (!us_agent_at(e, slot)->dirty)
+        us_list_push(&e->router.dirty_agents, slot, agent_dirty_link, e);
+    us_agent_at(e, slot)->dirty = true;
 }
 
 void us_route_unmark_agent(usher_engine *e, uint32_t slot)
 {
-    us_agent *a = us_agent_at(e, slot);
-    if (!a->dirty)
-        return;
-    if (a->dirty_prev != US_NONE)
-        us_agent_at(e, a->dirty_prev)->dirty_next = a->dirty_next;
-    else
-        e->router.dirty_agents = a->dirty_next;
-    if (a->dirty_next != US_NONE)
-        us_agent_at(e, a->dirty_next)->dirty_prev = a->dirty_prev;
-    a->dirty = false;
+    if (us_agent_at(e, slot)->dirty)
+        us_list_remove(&e->router.dirty_agents, slot, agent_dirty_link, e);
+    us_agent_at(e, slot)->dirty = false;
 }
 
 void us_route_mark_ticket(usher_engine *e, uint32_t slot)
 {
-    us_ticket *t = us_ticket_at(e, slot);
-    if (t->dirty)
-        return;
-    t->dirty = true;
-    t->dirty_prev = US_NONE;
-    t->dirty_next = e->router.dirty_tickets;
-    if (t->dirty_next != US_NONE)
-        us_ticket_at(e, t->dirty_next)->dirty_prev = slot;
-    e->router.dirty_tickets = slot;
+    if (!us_ticket_at(e, slot)->dirty)
+        us_list_push(&e->router.dirty_tickets, slot, ticket_dirty_link, e);
+    us_ticket_at(e, slot)->dirty = true;
 }
 
 void us_route_unmark_ticket(usher_engine *e, uint32_t slot)
 {
-    us_ticket *t = us_ticket_at(e, slot);
-    if (!t->dirty)
-        return;
-    if (t->dirty_prev != US_NONE)
-        us_ticket_at(e, t->dirty_prev)->dirty_next = t->dirty_next;
-    else
-        e->router.dirty_tickets = t->dirty_next;
-    if (t->dirty_next != US_NONE)
-        us_ticket_at(e, t->dirty_next)->dirty_prev = t->dirty_prev;
-    t->dirty = false;
+    if (us_ticket_at(e, slot)->dirty)
+        us_list_remove(&e->router.dirty_tickets, slot, ticket_dirty_link, e);
+    us_ticket_at(e, slot)->dirty = false;
 }
 
 /* ---- preferred agents ------------------------------------------------------------- */
@@ -75,13 +64,8 @@ void us_prefer_agent(usher_engine *e, uint32_t ticket, uint64_t agent_id, uint64
         us_agent_at(e, slot)->state != USHER_AGENT_AVAILABLE || until <= us_now(e))
         return; /* offline, away or unknown: skipped at once */
     us_ticket *t = us_ticket_at(e, ticket);
-    us_agent *a = us_agent_at(e, slot);
     t->pref_agent = slot;
-    t->pref_prev = US_NONE;
-    t->pref_next = a->preferred_by;
-    if (a->preferred_by != US_NONE)
-        us_ticket_at(e, a->preferred_by)->pref_prev = ticket;
-    a->preferred_by = ticket;
+    us_list_push(&us_agent_at(e, slot)->preferred_by, ticket, ticket_pref_link, e);
     (void)us_wheel_schedule(&e->wheel, until, US_TIMER_PREFERENCE, ticket, &t->pref_timer);
 }
 
@@ -91,12 +75,7 @@ void us_prefer_end(usher_engine *e, uint32_t ticket)
     if (t->pref_agent == US_NONE)
         return;
     us_wheel_cancel(&e->wheel, t->pref_timer);
-    if (t->pref_prev != US_NONE)
-        us_ticket_at(e, t->pref_prev)->pref_next = t->pref_next;
-    else
-        us_agent_at(e, t->pref_agent)->preferred_by = t->pref_next;
-    if (t->pref_next != US_NONE)
-        us_ticket_at(e, t->pref_next)->pref_prev = t->pref_prev;
+    us_list_remove(&us_agent_at(e, t->pref_agent)->preferred_by, ticket, ticket_pref_link, e);
     t->pref_agent = t->pref_timer = US_NONE;
     if (t->state == USHER_TICKET_WAITING)
         us_route_mark_ticket(e, ticket); /* anyone eligible may take it now */

@@ -81,10 +81,11 @@ typedef struct us_ticket {
     uint32_t widen_timer; /* the next widening step's, or US_NONE */
     /* While it waits for a preferred agent: the agent (slot), its list of
      * such tickets, and the timer that ends the wait. */
-    uint32_t pref_agent, pref_prev, pref_next, pref_timer;
+    uint32_t pref_agent, pref_timer;
+    us_link pref_link;
     uint8_t widen_next;   /* the index of that step in the queue's list */
     uint64_t offer_token;
-    uint32_t dirty_prev, dirty_next;
+    us_link dirty_link;
     uint64_t id, customer, created, seq, assigned_at;
     us_skill_entry *prefs; /* NULL when none */
     uint8_t pref_count;
