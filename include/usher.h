@@ -1427,6 +1427,128 @@ USHER_API usher_status usher_offer_reject(usher_engine *engine, uint64_t ticket_
                                           uint64_t token);
 
 /* ------------------------------------------------------------------------
+ * Business-hours calendars
+ *
+ * A calendar is a host-chosen 32-bit id with an IANA time zone, weekly
+ * open hours in that zone's local time, and holidays (local dates, or parts
+ * of them, when it is closed). A new calendar is open all week until its
+ * hours are set; holidays close it whatever its hours. Local times follow
+ * the zone's daylight-saving changes: an interval that opens at 08:00 opens
+ * at 08:00 local time on both sides of a change; on the night a clock
+ * jumps forward an interval across the jump is an hour shorter, and on the
+ * night it falls back, an hour longer (an interval that ends inside the
+ * repeated hour ends the first time the clock reaches its end).
+ *
+ * Calendar USHER_CALENDAR_24_7 (0) always exists: open all the time, UTC;
+ * it cannot be changed or removed. Calendars handle instants up to
+ * USHER_CALENDAR_TIME_MAX (the end of the year 9999 UTC).
+ * ------------------------------------------------------------------------ */
+
+#define USHER_CALENDAR_24_7 0u
+#define USHER_CALENDAR_TIME_MAX UINT64_C(253402300799999)
+/* The most open intervals in a week, and holidays in a calendar. */
+#define USHER_MAX_OPEN_INTERVALS 64u
+#define USHER_MAX_HOLIDAYS 4096u
+/* The longest zone name usher_calendar_add() accepts. */
+#define USHER_ZONE_NAME_MAX 255u
+
+/* Weekly open hours: from open_minute after local midnight of `weekday` to
+ * close_minute; a close_minute beyond 1440 runs past midnight into the
+ * next day (an overnight shift). */
+typedef struct usher_open_hours {
+    /* 0 = Sunday .. 6 = Saturday. */
+    uint32_t weekday;
+    /* 0 .. 1439. */
+    uint32_t open_minute;
+    /* open_minute + 1 .. open_minute + 1440. */
+    uint32_t close_minute;
+} usher_open_hours;
+
+/*
+ * Creates calendar calendar_id (not 0) in time zone `zone`, an IANA name
+ * such as "Europe/Berlin" read from the system's /usr/share/zoneinfo
+ * (this reads a file, once; nothing else in usher does I/O), open all week.
+ * Returns USHER_OK; USHER_EINVAL if engine or zone is NULL, calendar_id is
+ * 0, or the name is empty, longer than USHER_ZONE_NAME_MAX, absolute, or
+ * has a ".." part or a character outside A-Z a-z 0-9 / _ + - .;
+ * USHER_EEXIST; USHER_ENOTFOUND if no such zone file can be read;
+ * USHER_ECORRUPT if the file is not valid TZif data; USHER_ENOMEM;
+ * USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_calendar_add(usher_engine *engine, uint32_t calendar_id,
+                                          const char *zone);
+
+/*
+ * As usher_calendar_add(), with the zone's TZif data (RFC 8536, versions 1
+ * to 4, without leap seconds) supplied by the host; `tzif` is read during
+ * the call only. USHER_ECORRUPT for data that is truncated, malformed or
+ * unsupported: it is never read beyond `size` bytes.
+ */
+USHER_API usher_status usher_calendar_add_tzif(usher_engine *engine, uint32_t calendar_id,
+                                               const void *tzif, size_t size);
+
+/*
+ * Removes a calendar.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL or calendar_id is 0;
+ * USHER_ENOTFOUND; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_calendar_remove(usher_engine *engine, uint32_t calendar_id);
+
+/*
+ * Replaces the calendar's weekly open hours (copied) with `count` (1 ..
+ * USHER_MAX_OPEN_INTERVALS) intervals, which must not overlap (touching is
+ * fine), overnight parts included.
+ * Returns USHER_OK; USHER_EINVAL if engine or hours is NULL, calendar_id
+ * is 0, count is out of range, an interval is out of range or intervals
+ * overlap; USHER_ENOTFOUND; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_calendar_set_hours(usher_engine *engine, uint32_t calendar_id,
+                                                const usher_open_hours *hours, size_t count);
+
+/*
+ * Closes the calendar on local date year-month-day from from_minute to
+ * to_minute after local midnight (0 and 1440: the whole day), whatever
+ * its hours. Holidays may overlap: they add up.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL, calendar_id is 0, the
+ * date is not a valid date of years 1970 .. 9999, or the minutes are not
+ * 0 <= from_minute < to_minute <= 1440; USHER_ENOTFOUND; USHER_ELIMIT
+ * beyond USHER_MAX_HOLIDAYS; USHER_ENOMEM; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_calendar_add_holiday(usher_engine *engine, uint32_t calendar_id,
+                                                  uint32_t year, uint32_t month, uint32_t day,
+                                                  uint32_t from_minute, uint32_t to_minute);
+
+/*
+ * The instant at which `business_ms` of open time have passed from
+ * from_ms on (from_ms itself when business_ms is 0), exact to the
+ * millisecond; USHER_TIME_NEVER if that is after USHER_CALENDAR_TIME_MAX.
+ * Returns USHER_OK; USHER_EINVAL if a pointer is NULL or from_ms is after
+ * USHER_CALENDAR_TIME_MAX; USHER_ENOTFOUND; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_calendar_add_business(const usher_engine *engine,
+                                                   uint32_t calendar_id, uint64_t from_ms,
+                                                   uint64_t business_ms, uint64_t *due_ms);
+
+/*
+ * The open time between from_ms and to_ms (to_ms >= from_ms), exact to the
+ * millisecond.
+ * Returns USHER_OK; USHER_EINVAL if a pointer is NULL, to_ms < from_ms or
+ * to_ms is after USHER_CALENDAR_TIME_MAX; USHER_ENOTFOUND; USHER_ECLOSED.
+ * Callback: yes.
+ */
+USHER_API usher_status usher_calendar_business_between(const usher_engine *engine,
+                                                       uint32_t calendar_id, uint64_t from_ms,
+                                                       uint64_t to_ms, uint64_t *business_ms);
+
+/*
+ * The first instant at or after at_ms when the calendar is open
+ * (USHER_TIME_NEVER if none before USHER_CALENDAR_TIME_MAX).
+ * Returns as usher_calendar_add_business().
+ */
+USHER_API usher_status usher_calendar_next_open(const usher_engine *engine, uint32_t calendar_id,
+                                                uint64_t at_ms, uint64_t *open_ms);
+
+/* ------------------------------------------------------------------------
  * Scoring hook
  *
  * The host may adjust the choice of agent, e.g. from its CRM. When a
@@ -1446,7 +1568,8 @@ USHER_API usher_status usher_offer_reject(usher_engine *engine, uint64_t ticket_
 
 /* Returns the adjusted score of handing ticket_id to agent_id. Called
  * inside the engine's decision: calls on the engine from the hook fail
- * with USHER_ESTATE. */
+ * with USHER_ESTATE, except usher_engine_free(), which takes effect when
+ * the engine call under way returns (as from an event callback). */
 typedef int64_t (*usher_score_fn)(void *user, uint64_t ticket_id, uint64_t agent_id,
                                   int64_t score);
 

@@ -63,6 +63,7 @@ USHER_API usher_status usher_engine_new(const usher_config *config, usher_engine
     us_agents_init(&e->agents, &e->alloc, hash_seed);
     us_index_init(&e->index, &e->alloc, hash_seed);
     us_router_init(&e->router, &e->alloc, hash_seed);
+    us_calendars_init(&e->calendars, &e->alloc, hash_seed);
     e->rng = cfg.seed;
     *out = e;
     return USHER_OK;
@@ -71,6 +72,7 @@ USHER_API usher_status usher_engine_new(const usher_config *config, usher_engine
 static void destroy(usher_engine *e)
 {
     us_router_free(e);
+    us_calendars_free(e);
     us_index_free(&e->index, &e->alloc);
     us_agents_free(&e->agents, &e->alloc);
     us_skills_free(&e->skills);
@@ -85,7 +87,7 @@ USHER_API void usher_engine_free(usher_engine *e)
 {
     if (!e)
         return;
-    if (e->delivering) {
+    if (e->delivering || e->scoring) {
         e->closing = true; /* the outermost call destroys it */
         return;
     }
@@ -98,6 +100,8 @@ USHER_API usher_status usher_set_event_handler(usher_engine *e, usher_event_fn f
         return USHER_EINVAL;
     if (e->closing)
         return USHER_ECLOSED;
+    if (e->scoring)
+        return USHER_ESTATE;
     e->on_event = fn;
     e->on_event_user = user;
     return USHER_OK;
@@ -271,6 +275,8 @@ USHER_API usher_status usher_advance(usher_engine *e, uint64_t now_ms)
         return USHER_EINVAL;
     if (e->closing)
         return USHER_ECLOSED;
+    if (e->scoring)
+        return USHER_ESTATE;
     return us_finish(e, run_due(e, now_ms));
 }
 
@@ -280,6 +286,8 @@ USHER_API usher_status usher_now(const usher_engine *e, uint64_t *now_ms)
         return USHER_EINVAL;
     if (e->closing)
         return USHER_ECLOSED;
+    if (e->scoring)
+        return USHER_ESTATE;
     *now_ms = us_wheel_now(&e->wheel);
     return USHER_OK;
 }
@@ -290,6 +298,8 @@ USHER_API usher_status usher_next_deadline(usher_engine *e, uint64_t *deadline_m
         return USHER_EINVAL;
     if (e->closing)
         return USHER_ECLOSED;
+    if (e->scoring)
+        return USHER_ESTATE;
     uint64_t next = us_wheel_next_deadline(&e->wheel);
     *deadline_ms = next == UINT64_MAX ? USHER_TIME_NEVER : next;
     return USHER_OK;

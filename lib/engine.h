@@ -7,6 +7,7 @@
 
 #include "agents.h"
 #include "alloc.h"
+#include "calendar.h"
 #include "idmap.h"
 #include "index.h"
 #include "router.h"
@@ -57,6 +58,7 @@ struct usher_engine {
     us_agents agents;
     us_index index;
     us_router router;
+    us_calendars calendars;
     uint64_t rng; /* the state of the engine's random generator */
 
     usher_score_fn score_fn; /* the host's scoring hook, or NULL */
@@ -139,6 +141,11 @@ void us_events_push(usher_engine *e, const usher_event *event);
  * included) and frees the engine if a callback asked to. Returns status.
  */
 usher_status us_finish(usher_engine *e, usher_status status);
+
+void us_calendars_init(us_calendars *cs, const us_alloc *alloc, uint64_t seed);
+void us_calendars_free(usher_engine *e);
+/* A calendar by id (0: the built-in 24/7 one), or NULL. */
+const us_calendar *us_calendar_find(const usher_engine *e, uint32_t id);
 
 /* Processes one expired wheel timer by its tag (room for events reserved). */
 void us_expire_host_timer(usher_engine *e, uint32_t timer);

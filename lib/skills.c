@@ -108,6 +108,8 @@ USHER_API usher_status usher_skill_intern(usher_engine *e, const char *name, uin
         return USHER_EINVAL;
     if (e->closing)
         return USHER_ECLOSED;
+    if (e->scoring)
+        return USHER_ESTATE;
     if (us_skills_find(&e->skills, name, len, skill_id))
         return us_finish(e, USHER_OK);
     return us_finish(e, us_skills_add(&e->skills, name, len, skill_id));
@@ -121,6 +123,8 @@ USHER_API usher_status usher_skill_find(const usher_engine *e, const char *name,
         return USHER_EINVAL;
     if (e->closing)
         return USHER_ECLOSED;
+    if (e->scoring)
+        return USHER_ESTATE;
     if (us_skill_name_check(name, &len) != USHER_OK ||
         !us_skills_find(&e->skills, name, len, skill_id))
         return USHER_ENOTFOUND;
@@ -134,6 +138,8 @@ USHER_API usher_status usher_skill_name(const usher_engine *e, uint32_t skill_id
         return USHER_EINVAL;
     if (e->closing)
         return USHER_ECLOSED;
+    if (e->scoring)
+        return USHER_ESTATE;
     if (skill_id >= e->skills.count)
         return USHER_ENOTFOUND;
     const char *name = e->skills.names[skill_id];
@@ -150,6 +156,8 @@ USHER_API usher_status usher_skill_count(const usher_engine *e, uint32_t *count)
         return USHER_EINVAL;
     if (e->closing)
         return USHER_ECLOSED;
+    if (e->scoring)
+        return USHER_ESTATE;
     *count = (uint32_t)e->skills.count;
     return USHER_OK;
 }

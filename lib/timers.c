@@ -7,6 +7,8 @@ USHER_API usher_status usher_timer_set(usher_engine *e, uint64_t timer_id, uint6
         return USHER_EINVAL;
     if (e->closing)
         return USHER_ECLOSED;
+    if (e->scoring)
+        return USHER_ESTATE;
     uint32_t timer;
     if (us_idmap_find(&e->host_timers, timer_id, &timer)) {
         us_wheel_reschedule(&e->wheel, timer, due_ms);
@@ -29,6 +31,8 @@ USHER_API usher_status usher_timer_cancel(usher_engine *e, uint64_t timer_id)
         return USHER_EINVAL;
     if (e->closing)
         return USHER_ECLOSED;
+    if (e->scoring)
+        return USHER_ESTATE;
     uint32_t timer;
     if (!us_idmap_erase(&e->host_timers, timer_id, &timer))
         return us_finish(e, USHER_ENOTFOUND);
@@ -42,6 +46,8 @@ USHER_API usher_status usher_timer_due(const usher_engine *e, uint64_t timer_id,
         return USHER_EINVAL;
     if (e->closing)
         return USHER_ECLOSED;
+    if (e->scoring)
+        return USHER_ESTATE;
     uint32_t timer;
     if (!us_idmap_find(&e->host_timers, timer_id, &timer))
         return USHER_ENOTFOUND;
