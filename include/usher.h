@@ -284,7 +284,11 @@ typedef struct usher_event {
     int64_t value;
     /* A reason or state code whose meaning depends on the type. */
     int32_t reason;
-    uint32_t reserved;
+    /* A second code whose meaning depends on the type. */
+    uint32_t detail;
+    /* The deadline an event is about, when it may be delivered later than
+     * it (SLA events held to open hours, or past-due after a clock jump). */
+    uint64_t due_ms;
 } usher_event;
 
 /*

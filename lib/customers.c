@@ -1,9 +1,10 @@
 /*
  * Customer records: the times of a customer id's last tickets (repeat
- * contacts) and the agent last assigned one (sticky agent). A record lives
- * while some queue's window or sticky time still needs it, then a timer
- * forgets it, so the engine holds no customer for longer than its rules
- * require.
+ * contacts) and the agent last assigned one (sticky agent). Once a queue
+ * has such a rule, every ticket with a customer id is noted, and a record
+ * lives while the customer has live tickets and for the longest window or
+ * sticky time of any queue after its last activity; then its timer forgets
+ * it, so the engine holds no customer longer than its rules need.
  */
 #include "engine.h"
 
@@ -38,24 +39,22 @@ usher_status us_customer_prepare(usher_engine *e)
     return st == USHER_OK ? us_idmap_reserve(&e->router.customer_by_id, 1) : st;
 }
 
-/* Keeps the record at least `ms` from now. */
-static void keep_for(usher_engine *e, uint32_t slot, uint64_t ms)
+/* Keeps the record at least keep_ms from now (its timer is checked then). */
+static void keep(usher_engine *e, uint32_t slot)
 {
     us_customer *c = customer_at(e, slot);
-    uint64_t until = us_time_add(us_now(e), ms);
-    if (until <= c->keep_until)
-        return;
-    c->keep_until = until;
-    us_wheel_reschedule(&e->wheel, c->timer, until);
+    c->keep_until = us_time_add(us_now(e), e->router.customer_keep_ms);
 }
 
-static uint64_t longest_need(const us_queue *q)
+void us_customer_need(usher_engine *e, const usher_queue_def *def)
 {
-    uint64_t window = q->def.repeat_threshold ? q->def.repeat_window_ms : 0;
-    return window > q->def.sticky_ms ? window : q->def.sticky_ms;
+    uint64_t window = def->repeat_threshold ? def->repeat_window_ms : 0;
+    uint64_t need = window > def->sticky_ms ? window : def->sticky_ms;
+    if (need > e->router.customer_keep_ms)
+        e->router.customer_keep_ms = need;
 }
 
-void us_customer_note(usher_engine *e, uint64_t customer_id, uint32_t queue)
+void us_customer_note(usher_engine *e, uint64_t customer_id)
 {
     uint32_t slot = us_customer_find(e, customer_id);
     if (slot == US_NONE) {
@@ -64,9 +63,10 @@ void us_customer_note(usher_engine *e, uint64_t customer_id, uint32_t queue)
         c->id = customer_id;
         c->last_agent_id = 0;
         c->head = c->count = 0;
-        c->keep_until = us_now(e);
+        c->live_tickets = 0;
         (void)us_idmap_insert(&e->router.customer_by_id, customer_id, slot);
-        (void)us_wheel_schedule(&e->wheel, c->keep_until, US_TIMER_CUSTOMER, slot, &c->timer);
+        (void)us_wheel_schedule(&e->wheel, us_time_add(us_now(e), e->router.customer_keep_ms),
+                                US_TIMER_CUSTOMER, slot, &c->timer);
     }
     us_customer *c = customer_at(e, slot);
     if (c->count == USHER_MAX_REPEAT_THRESHOLD) { /* the oldest makes room */
@@ -74,22 +74,37 @@ void us_customer_note(usher_engine *e, uint64_t customer_id, uint32_t queue)
         c->count--;
     }
     c->times[(c->head + c->count++) % USHER_MAX_REPEAT_THRESHOLD] = us_now(e);
-    keep_for(e, slot, longest_need(us_queue_at(e, queue)));
+    c->live_tickets++;
+    keep(e, slot);
 }
 
-void us_customer_served(usher_engine *e, uint64_t customer_id, uint32_t queue, uint64_t agent_id)
+void us_customer_served(usher_engine *e, uint64_t customer_id, uint64_t agent_id)
 {
-    uint64_t sticky = us_queue_at(e, queue)->def.sticky_ms;
-    uint32_t slot = customer_id && sticky ? us_customer_find(e, customer_id) : US_NONE;
+    uint32_t slot = customer_id ? us_customer_find(e, customer_id) : US_NONE;
     if (slot == US_NONE)
         return;
     customer_at(e, slot)->last_agent_id = agent_id;
-    keep_for(e, slot, sticky);
+    keep(e, slot);
+}
+
+void us_customer_ticket_ended(usher_engine *e, uint64_t customer_id)
+{
+    uint32_t slot = customer_id ? us_customer_find(e, customer_id) : US_NONE;
+    if (slot == US_NONE)
+        return;
+    customer_at(e, slot)->live_tickets--;
+    keep(e, slot);
 }
 
 void us_expire_customer(usher_engine *e, uint32_t timer)
 {
     uint32_t slot = (uint32_t)us_wheel_data(&e->wheel, timer);
+    const us_customer *c = customer_at(e, slot);
+    if (c->live_tickets > 0 || c->keep_until > us_now(e)) { /* still needed: look again later */
+        uint64_t later = us_time_add(us_now(e), e->router.customer_keep_ms);
+        us_wheel_reschedule(&e->wheel, timer, c->keep_until > later ? c->keep_until : later);
+        return;
+    }
     us_wheel_cancel(&e->wheel, timer);
     (void)us_idmap_erase(&e->router.customer_by_id, customer_at(e, slot)->id, NULL);
     us_pool_put(&e->router.customers, slot);

@@ -129,7 +129,8 @@ void us_route_confirm(usher_engine *e, uint32_t ticket, uint32_t agent)
     t->offer_token = 0;
     t->assigned_at = us_now(e);
     count_answer(e, t, us_queue_at(e, b->queue));
-    us_customer_served(e, t->customer, b->queue, us_agent_at(e, agent)->id);
+    if (t->remembered)
+        us_customer_served(e, t->customer, us_agent_at(e, agent)->id);
     usher_event event = {0};
     event.type = USHER_EVENT_TICKET_ASSIGNED;
     event.time_ms = us_now(e);
@@ -330,7 +331,10 @@ static void match_ticket(usher_engine *e, uint32_t ticket, bool *stalled)
         us_ticket *t = us_ticket_at(e, ticket);
         if (t->state != USHER_TICKET_WAITING)
             return;
+        /* A look at who could take it: the random draw is match_agent's. */
+        uint64_t rng = e->rng;
         uint32_t agent = us_route_pick(e, ticket, NULL);
+        e->rng = rng;
         if (agent == US_NONE || !match_agent(e, agent, stalled))
             return;
     }

@@ -104,6 +104,7 @@ USHER_API usher_status usher_queue_add(usher_engine *e, uint32_t queue_id,
     q->def.struct_size = sizeof q->def;
     q->buckets = US_NONE;
     (void)us_idmap_insert(&e->router.queue_by_id, queue_id, slot);
+    us_customer_need(e, &q->def);
     return us_finish(e, USHER_OK);
 }
 

@@ -65,6 +65,7 @@ typedef struct us_customer {
     uint64_t keep_until;
     uint64_t times[USHER_MAX_REPEAT_THRESHOLD]; /* the last submissions, a ring */
     uint32_t head, count;
+    uint32_t live_tickets; /* pin the record: their assignments are remembered */
 } us_customer;
 
 /* A ticket is filed in its own bucket and, once widened to an overflow
@@ -91,7 +92,8 @@ typedef struct us_ticket {
     uint8_t pref_count;
     uint8_t tier;
     uint8_t state; /* enum usher_ticket_state */
-    bool answered; /* counted as answered by its queue */
+    bool answered;   /* counted as answered by its queue */
+    bool remembered; /* noted in its customer's record */
     bool dirty;
     uint16_t priority;
 } us_ticket;
@@ -99,6 +101,7 @@ typedef struct us_ticket {
 typedef struct us_router {
     us_pool queues, buckets, tickets, exclusions, customers;
     us_idmap customer_by_id;
+    uint64_t customer_keep_ms; /* the longest repeat window or sticky time of any queue */
     us_idmap queue_by_id;
     us_idmap bucket_by_key; /* queue slot << 32 | signature -> bucket */
     us_idmap ticket_by_id;
@@ -197,10 +200,14 @@ uint32_t us_customer_recent(const usher_engine *e, uint32_t customer, uint64_t w
 usher_status us_customer_prepare(usher_engine *e);
 /* The agent last assigned one of the customer's tickets (sticky), or 0. */
 uint64_t us_customer_last_agent(const usher_engine *e, uint32_t customer);
-/* Records a submission in queue `queue` (record reserved if new). */
-void us_customer_note(usher_engine *e, uint64_t customer_id, uint32_t queue);
-/* Records the agent assigned to a customer's ticket in `queue`. */
-void us_customer_served(usher_engine *e, uint64_t customer_id, uint32_t queue, uint64_t agent_id);
+/* A queue with these settings exists: records are kept long enough. */
+void us_customer_need(usher_engine *e, const usher_queue_def *def);
+/* Records a new live ticket of the customer (record reserved if new). */
+void us_customer_note(usher_engine *e, uint64_t customer_id);
+/* Records the agent assigned one of the customer's tickets. */
+void us_customer_served(usher_engine *e, uint64_t customer_id, uint64_t agent_id);
+/* One of the customer's noted tickets ended. */
+void us_customer_ticket_ended(usher_engine *e, uint64_t customer_id);
 void us_expire_customer(usher_engine *e, uint32_t timer);
 
 /* ---- match.c: preferred agents ---- */

@@ -109,7 +109,7 @@ typedef struct submission {
     uint32_t channel, tier;
     uint64_t created;
     skill_list reqs, prefs;
-    bool remember;      /* the asked queue keeps customer records */
+    bool remember;      /* some queue keeps customer records */
     uint32_t repeats;   /* the customer's tickets in the repeat window */
     uint32_t escalated; /* enum usher_repeat_flag bits applied */
     uint64_t preferred_agent, preferred_until;
@@ -152,7 +152,7 @@ static usher_status read_spec(const usher_engine *e, const usher_ticket_spec *sp
 static void apply_history(const usher_engine *e, uint64_t customer_id, submission *sub)
 {
     const usher_queue_def *def = &us_queue_at(e, sub->asked_queue)->def;
-    sub->remember = customer_id != 0 && (def->repeat_threshold > 0 || def->sticky_ms > 0);
+    sub->remember = customer_id != 0 && e->router.customer_keep_ms > 0;
     if (!sub->remember)
         return;
     uint32_t record = us_customer_find(e, customer_id);
@@ -276,7 +276,8 @@ USHER_API usher_status usher_ticket_submit(usher_engine *e, uint64_t ticket_id,
     file_ticket(e, slot, bucket);
     (void)us_idmap_insert(&e->router.ticket_by_id, ticket_id, slot);
     if (sub.remember)
-        us_customer_note(e, spec->customer_id, sub.asked_queue);
+        us_customer_note(e, spec->customer_id);
+    t->remembered = sub.remember;
     if (sub.escalated)
         ticket_event(e, USHER_EVENT_TICKET_ESCALATED, t, 0, sub.repeats, (int32_t)sub.escalated);
     us_widen_start(e, slot);
@@ -500,6 +501,8 @@ static void free_ticket(usher_engine *e, uint32_t slot)
     us_offer_forget(e, slot);
     us_widen_stop(e, slot);
     us_prefer_end(e, slot);
+    if (t->remembered)
+        us_customer_ticket_ended(e, t->customer);
     unfile_ticket(e, slot);
     (void)us_idmap_erase(&e->router.ticket_by_id, t->id, NULL);
     us_free(&e->alloc, t->prefs);

@@ -211,7 +211,7 @@ static void compare_events(model *m, int grouped)
                (unsigned long long)g->seq, (unsigned long long)m->last_seq);
         m->last_seq = g->seq;
         MCHECK(m, g->struct_size == sizeof(usher_event), "struct_size %u", g->struct_size);
-        MCHECK(m, g->timer_id == 0 && g->offer_token == 0 && g->reserved == 0,
+        MCHECK(m, g->timer_id == 0 && g->offer_token == 0 && g->detail == 0 && g->due_ms == 0,
                "nonzero unused fields in %s", ev_name(g->type));
         if (i > 0)
             MCHECK(m, g->time_ms >= m->got[i - 1].time_ms, "event times go backwards");

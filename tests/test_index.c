@@ -56,7 +56,7 @@ static uint32_t brute_best(const usher_engine *e, uint32_t s)
         const us_agent *a = us_agent_at(e, slot);
         if (!a->live || !us_skills_meet(a->skills, a->skill_count, sig->reqs, sig->req_count))
             continue;
-        if (!us_agent_open_for_work(a) || us_agent_room(e, a, sig->channel) == 0)
+        if (!us_agent_open_for_work(e, a) || us_agent_room(e, a, sig->channel) == 0)
             continue;
         const us_agent *b = best == US_NONE ? NULL : us_agent_at(e, best);
         if (!b || a->idle_since < b->idle_since ||

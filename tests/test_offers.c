@@ -237,7 +237,8 @@ static void check_ev(const usher_event *ev, int32_t type, uint64_t time_ms, uint
     assert_int_equal(ev->value, value);
     assert_int_equal(ev->reason, reason);
     assert_int_equal(ev->timer_id, 0);
-    assert_int_equal(ev->reserved, 0);
+    assert_int_equal(ev->detail, 0);
+    assert_int_equal(ev->due_ms, 0);
 }
 
 /* A TICKET_OFFERED event; returns its token (never 0). */

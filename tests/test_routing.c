@@ -310,7 +310,8 @@ static void check_event(const usher_event *ev, int32_t type, uint64_t time_ms, u
     assert_int_equal(ev->reason, reason);
     assert_int_equal(ev->timer_id, 0);
     assert_int_equal(ev->offer_token, 0);
-    assert_int_equal(ev->reserved, 0);
+    assert_int_equal(ev->detail, 0);
+    assert_int_equal(ev->due_ms, 0);
 }
 
 static void check_seq(const recorder *r)
