@@ -256,7 +256,19 @@ enum usher_event_type {
      * customer's tickets fell in the window, this one included; reason:
      * the enum usher_repeat_flag bits applied. Precedes the ticket's
      * assignment or offer, if any. */
-    USHER_EVENT_TICKET_ESCALATED = 16
+    USHER_EVENT_TICKET_ESCALATED = 16,
+    /* An SLA target reached a warning threshold. ticket_id; reason: the
+     * enum usher_sla_target; detail: the threshold in per mille of the
+     * target; due_ms: when it was reached (time_ms is when delivered);
+     * value: ms of the target left then. */
+    USHER_EVENT_SLA_WARNING = 17,
+    /* An SLA target was breached. ticket_id; reason: the target; due_ms:
+     * the exact breach time; value: ms overdue when delivered (0 unless
+     * held or past due). */
+    USHER_EVENT_SLA_BREACHED = 18,
+    /* An SLA target was met in time. ticket_id; reason: the target;
+     * value: ms of the target that were left. */
+    USHER_EVENT_SLA_MET = 19
 };
 
 /*
@@ -1289,9 +1301,11 @@ USHER_API usher_status usher_ticket_submit(usher_engine *engine, uint64_t ticket
 
 /*
  * Sets a live ticket's priority (0 .. USHER_MAX_PRIORITY) or tier (0 ..
- * USHER_MAX_TIERS - 1); a waiting ticket moves to its new place.
+ * USHER_MAX_TIERS - 1); a waiting ticket moves to its new place. If the
+ * ticket's id is also tracked for SLA, its policy is chosen again (see
+ * "SLA tracking").
  * Returns USHER_OK; USHER_EINVAL if engine is NULL or the value is out of
- * range; USHER_ENOTFOUND; USHER_ECLOSED. Callback: yes.
+ * range; USHER_ENOTFOUND; USHER_ENOMEM; USHER_ECLOSED. Callback: yes.
  */
 USHER_API usher_status usher_ticket_set_priority(usher_engine *engine, uint64_t ticket_id,
                                                  uint32_t priority);
@@ -1494,7 +1508,8 @@ USHER_API usher_status usher_calendar_add_tzif(usher_engine *engine, uint32_t ca
 /*
  * Removes a calendar.
  * Returns USHER_OK; USHER_EINVAL if engine is NULL or calendar_id is 0;
- * USHER_ENOTFOUND; USHER_ECLOSED. Callback: yes.
+ * USHER_ENOTFOUND; USHER_ESTATE if an SLA policy uses it; USHER_ECLOSED.
+ * Callback: yes.
  */
 USHER_API usher_status usher_calendar_remove(usher_engine *engine, uint32_t calendar_id);
 
@@ -1551,6 +1566,237 @@ USHER_API usher_status usher_calendar_business_between(const usher_engine *engin
  */
 USHER_API usher_status usher_calendar_next_open(const usher_engine *engine, uint32_t calendar_id,
                                                 uint64_t at_ms, uint64_t *open_ms);
+
+/* ------------------------------------------------------------------------
+ * SLA tracking
+ *
+ * A policy has up to four targets. Each runs as a clock per ticket, in
+ * calendar time or in the business time of the policy's calendar:
+ *
+ *   FIRST_RESPONSE   from the ticket's creation to the first agent reply;
+ *   NEXT_RESPONSE    from a customer message (when none is waiting for an
+ *                    answer) to the next agent reply;
+ *   PERIODIC_UPDATE  from the creation, then from each agent reply, to the
+ *                    next agent reply: the agent must update every so often;
+ *   RESOLUTION       from the creation to "solved" (a reopen resumes it).
+ *
+ * An agent reply satisfies FIRST_RESPONSE and NEXT_RESPONSE and restarts
+ * PERIODIC_UPDATE; no target overrides another. "Pending customer" pauses
+ * the targets in the policy's pause_mask until "resumed". "Solved" stops
+ * every clock (RESOLUTION is met or late; the others stop). A policy's
+ * warning thresholds (per mille of the target) raise USHER_EVENT_SLA_WARNING
+ * and the deadline USHER_EVENT_SLA_BREACHED, once each per cycle, in order,
+ * each carrying its exact time in due_ms, also when the host's clock jumps
+ * past several; a target completed in time raises USHER_EVENT_SLA_MET.
+ *
+ * A ticket's policy is chosen by the rules (usher_sla_set_rules: the first
+ * rule matching its channel, queue, tier and priority wins, else the
+ * default). When those change (usher_sla_update, or the routing calls that
+ * change a ticket of the same id: usher_ticket_set_priority, _set_tier,
+ * _transfer), the policy is chosen again and the targets recomputed,
+ * keeping the time already elapsed (and so the time already paused).
+ * ------------------------------------------------------------------------ */
+
+enum usher_sla_target {
+    USHER_SLA_FIRST_RESPONSE = 0,
+    USHER_SLA_NEXT_RESPONSE = 1,
+    USHER_SLA_PERIODIC_UPDATE = 2,
+    USHER_SLA_RESOLUTION = 3
+};
+#define USHER_SLA_TARGETS 4u
+#define USHER_MAX_SLA_WARNINGS 4u
+/* The longest target: a year. */
+#define USHER_MAX_SLA_TARGET_MS UINT64_C(31536000000)
+
+enum usher_sla_policy_flag {
+    /* Deliver warnings and breaches only while the policy's calendar is
+     * open: one due in closed hours is held to the next opening (its
+     * due_ms stays exact). */
+    USHER_SLA_HOLD_EVENTS = 1
+};
+
+typedef struct usher_sla_policy_def {
+    /* sizeof(usher_sla_policy_def); set by usher_sla_policy_def_init(). */
+    uint32_t struct_size;
+    /* enum usher_sla_policy_flag bits. */
+    uint32_t flags;
+    /* Bit t set: the policy has target t (enum usher_sla_target), of
+     * target_ms[t] (1 .. USHER_MAX_SLA_TARGET_MS). */
+    uint32_t target_mask;
+    /* Bit t set: target t counts business time of `calendar`; else
+     * calendar time. */
+    uint32_t business_mask;
+    /* Bit t set: "pending customer" pauses target t. */
+    uint32_t pause_mask;
+    /* The calendar of business time and held events (default 24/7). */
+    uint32_t calendar;
+    uint64_t target_ms[USHER_SLA_TARGETS];
+    /* Warning thresholds in per mille of each target, 1 .. 999, strictly
+     * increasing; warning_count 0 .. USHER_MAX_SLA_WARNINGS. */
+    uint32_t warning_count;
+    uint32_t warning_permille[USHER_MAX_SLA_WARNINGS];
+} usher_sla_policy_def;
+
+/* Fills *def: no targets, no warnings, calendar 24/7, no flags. */
+USHER_API void usher_sla_policy_def_init(usher_sla_policy_def *def);
+
+/*
+ * Defines SLA policy policy_id (copied).
+ * Returns USHER_OK; USHER_EINVAL if engine or def is NULL, def->struct_size
+ * is too small, no target is set, a target is 0 or too long, masks or
+ * flags have unknown bits, or warnings are out of range or not increasing;
+ * USHER_ENOTFOUND if the calendar does not exist; USHER_EEXIST;
+ * USHER_ENOMEM; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_sla_policy_add(usher_engine *engine, uint32_t policy_id,
+                                            const usher_sla_policy_def *def);
+
+/* "Any" in a rule's channel, queue or tier. */
+#define USHER_SLA_ANY UINT32_MAX
+/* usher_sla_set_rules' default_policy: tickets no rule matches have no SLA. */
+#define USHER_SLA_NO_POLICY UINT32_MAX
+#define USHER_MAX_SLA_RULES 1024u
+
+typedef struct usher_sla_rule {
+    uint32_t channel; /* or USHER_SLA_ANY */
+    uint32_t queue;   /* or USHER_SLA_ANY */
+    uint32_t tier;    /* or USHER_SLA_ANY */
+    uint32_t min_priority, max_priority;
+    uint32_t policy;
+} usher_sla_rule;
+
+/*
+ * Replaces the policy rules (copied; checked in order, first match wins)
+ * and the default policy. Tickets already tracked keep their policy until
+ * their attributes change.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL, rules is NULL with a
+ * nonzero count, count > USHER_MAX_SLA_RULES or a rule's priorities are
+ * inverted; USHER_ENOTFOUND if a policy does not exist; USHER_ENOMEM;
+ * USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_sla_set_rules(usher_engine *engine, const usher_sla_rule *rules,
+                                           size_t count, uint32_t default_policy);
+
+/* What the rules match a ticket on. */
+typedef struct usher_sla_spec {
+    /* sizeof(usher_sla_spec); set by usher_sla_spec_init(). */
+    uint32_t struct_size;
+    uint32_t channel, queue, tier, priority;
+    uint32_t reserved;
+    /* When the customer's request was created (<= the clock), or
+     * USHER_CREATED_NOW (the default): the clocks start then. */
+    uint64_t created_ms;
+} usher_sla_spec;
+
+USHER_API void usher_sla_spec_init(usher_sla_spec *spec);
+
+/*
+ * Starts tracking ticket ticket_id (any 64-bit id; it need not be a routed
+ * ticket): its policy is chosen and FIRST_RESPONSE, PERIODIC_UPDATE and
+ * RESOLUTION start at created_ms. Events already due fire at the next
+ * usher_advance().
+ * Returns USHER_OK; USHER_EINVAL if engine or spec is NULL,
+ * spec->struct_size is too small or created_ms is later than the clock;
+ * USHER_EEXIST if the ticket is tracked; USHER_ENOTFOUND if no policy
+ * applies; USHER_ENOMEM; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_sla_start(usher_engine *engine, uint64_t ticket_id,
+                                       const usher_sla_spec *spec);
+
+/*
+ * The ticket's channel, queue, tier or priority changed: its policy is
+ * chosen again (created_ms is ignored) and its targets recomputed keeping
+ * the time already elapsed. A target the new policy lacks stops; one it
+ * adds starts as if it had run since the creation.
+ * Returns as usher_sla_start(), USHER_ENOTFOUND also for an untracked
+ * ticket.
+ */
+USHER_API usher_status usher_sla_update(usher_engine *engine, uint64_t ticket_id,
+                                        const usher_sla_spec *spec);
+
+/* What happened to a tracked ticket (usher_sla_report). */
+enum usher_sla_report {
+    USHER_SLA_AGENT_REPLY = 1,
+    USHER_SLA_CUSTOMER_MESSAGE = 2,
+    USHER_SLA_PENDING_CUSTOMER = 3,
+    USHER_SLA_RESUMED = 4,
+    USHER_SLA_SOLVED = 5,
+    USHER_SLA_REOPENED = 6
+};
+
+/*
+ * Reports what happened to ticket ticket_id now (see "SLA tracking").
+ * PENDING_CUSTOMER while pending and RESUMED while not pending, SOLVED
+ * while solved and anything but REOPENED after it are USHER_ESTATE.
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL or `what` is unknown;
+ * USHER_ENOTFOUND if the ticket is not tracked; USHER_ESTATE; USHER_ENOMEM;
+ * USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_sla_report(usher_engine *engine, uint64_t ticket_id, uint32_t what);
+
+/*
+ * Stops tracking the ticket (its clocks end without events).
+ * Returns USHER_OK; USHER_EINVAL if engine is NULL; USHER_ENOTFOUND;
+ * USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_sla_forget(usher_engine *engine, uint64_t ticket_id);
+
+enum usher_sla_state {
+    /* The policy has no such target, or it waits for its start (NEXT_RESPONSE
+     * with no customer message unanswered). */
+    USHER_SLA_INACTIVE = 0,
+    USHER_SLA_RUNNING = 1,
+    USHER_SLA_PAUSED = 2,
+    USHER_SLA_MET = 3,
+    /* The deadline passed (the target may still be running). */
+    USHER_SLA_BREACHED = 4,
+    /* Ended by "solved" before it was met. */
+    USHER_SLA_STOPPED = 5
+};
+
+typedef struct usher_sla_target_info {
+    /* Set by the host: sizeof(usher_sla_target_info). */
+    uint32_t struct_size;
+    /* An enum usher_sla_state value. */
+    uint32_t state;
+    uint32_t policy;
+    uint32_t reserved;
+    /* The deadline while running (USHER_TIME_NEVER otherwise). */
+    uint64_t due_ms;
+    /* Target time used and left, in the target's time (business or
+     * calendar), as of now; left is negative once breached. */
+    uint64_t elapsed_ms;
+    int64_t remaining_ms;
+} usher_sla_target_info;
+
+/*
+ * Fills *info with the ticket's target `target`.
+ * Returns USHER_OK; USHER_EINVAL if a pointer is NULL, target is out of
+ * range or info->struct_size is too small; USHER_ENOTFOUND if the ticket
+ * is not tracked; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_sla_get(const usher_engine *engine, uint64_t ticket_id,
+                                     uint32_t target, usher_sla_target_info *info);
+
+/* A policy's counts per target (usher_sla_policy_stats). */
+typedef struct usher_sla_stats {
+    /* Set by the host: sizeof(usher_sla_stats). */
+    uint32_t struct_size;
+    uint32_t reserved;
+    uint64_t met[USHER_SLA_TARGETS];
+    uint64_t breached[USHER_SLA_TARGETS];
+} usher_sla_stats;
+
+/*
+ * Targets met and breached under policy policy_id since it was defined
+ * (attainment: met / (met + breached)). A target counts once per cycle,
+ * for the policy that governed it when it ended or breached.
+ * Returns USHER_OK; USHER_EINVAL if a pointer is NULL or
+ * stats->struct_size is too small; USHER_ENOTFOUND; USHER_ECLOSED.
+ * Callback: yes.
+ */
+USHER_API usher_status usher_sla_policy_stats(const usher_engine *engine, uint32_t policy_id,
+                                              usher_sla_stats *stats);
 
 /* ------------------------------------------------------------------------
  * Scoring hook

@@ -164,6 +164,8 @@ USHER_API usher_status usher_calendar_remove(usher_engine *e, uint32_t calendar_
     usher_status st = find_mutable(e, calendar_id, &c);
     if (st != USHER_OK)
         return st;
+    if (us_sla_uses_calendar(e, calendar_id))
+        return USHER_ESTATE;
     uint32_t slot;
     (void)us_idmap_erase(&e->calendars.by_id, calendar_id, &slot);
     free_calendar(e, c);

@@ -64,6 +64,7 @@ USHER_API usher_status usher_engine_new(const usher_config *config, usher_engine
     us_index_init(&e->index, &e->alloc, hash_seed);
     us_router_init(&e->router, &e->alloc, hash_seed);
     us_calendars_init(&e->calendars, &e->alloc, hash_seed);
+    us_slas_init(&e->slas, &e->alloc, hash_seed);
     e->rng = cfg.seed;
     *out = e;
     return USHER_OK;
@@ -72,6 +73,7 @@ USHER_API usher_status usher_engine_new(const usher_config *config, usher_engine
 static void destroy(usher_engine *e)
 {
     us_router_free(e);
+    us_slas_free(e);
     us_calendars_free(e);
     us_index_free(&e->index, &e->alloc);
     us_agents_free(&e->agents, &e->alloc);
@@ -242,6 +244,9 @@ static void expire(usher_engine *e, uint32_t timer)
         break;
     case US_TIMER_CUSTOMER:
         us_expire_customer(e, timer);
+        break;
+    case US_TIMER_SLA:
+        us_expire_sla(e, timer);
         break;
     }
 }

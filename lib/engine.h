@@ -11,6 +11,7 @@
 #include "idmap.h"
 #include "index.h"
 #include "router.h"
+#include "sla.h"
 #include "skills.h"
 #include "usher.h"
 #include "wheel.h"
@@ -26,13 +27,14 @@ enum us_timer_tag {
     US_TIMER_EXCLUSION = 7, /* data: the exclusion slot */
     US_TIMER_WIDEN = 8,     /* data: the ticket slot */
     US_TIMER_PREFERENCE = 9, /* data: the ticket slot */
-    US_TIMER_CUSTOMER = 10   /* data: the customer slot */
+    US_TIMER_CUSTOMER = 10,  /* data: the customer slot */
+    US_TIMER_SLA = 11        /* data: SLA record slot * USHER_SLA_TARGETS + target */
 };
 
 /* The most events one timer expiry can queue, and the most timers it can
  * schedule (both reserved before it runs). */
 #define US_MAX_EVENTS_PER_EXPIRY 8
-#define US_MAX_TIMERS_PER_EXPIRY 2
+#define US_MAX_TIMERS_PER_EXPIRY (2 + USHER_SLA_TARGETS)
 
 struct usher_engine {
     us_alloc alloc;
@@ -59,6 +61,7 @@ struct usher_engine {
     us_index index;
     us_router router;
     us_calendars calendars;
+    us_slas slas;
     uint64_t rng; /* the state of the engine's random generator */
 
     usher_score_fn score_fn; /* the host's scoring hook, or NULL */
@@ -144,6 +147,15 @@ usher_status us_finish(usher_engine *e, usher_status status);
 
 void us_calendars_init(us_calendars *cs, const us_alloc *alloc, uint64_t seed);
 void us_calendars_free(usher_engine *e);
+static inline us_sla_policy *us_sla_policy_at(const usher_engine *e, uint32_t slot)
+{
+    return (us_sla_policy *)us_pool_at(&e->slas.policies, slot);
+}
+
+/* The policy slot the rules give a ticket, or US_NONE. */
+uint32_t us_sla_choose(const usher_engine *e, uint32_t channel, uint32_t queue, uint32_t tier,
+                       uint32_t priority);
+
 /* A calendar by id (0: the built-in 24/7 one), or NULL. */
 const us_calendar *us_calendar_find(const usher_engine *e, uint32_t id);
 

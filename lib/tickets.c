@@ -303,6 +303,9 @@ static usher_status set_rank(usher_engine *e, uint64_t ticket_id, uint32_t value
     usher_status st = us_ticket_find(e, ticket_id, &slot);
     if (st != USHER_OK)
         return st;
+    st = us_reserve(e, 0, USHER_SLA_TARGETS); /* its SLA policy may change */
+    if (st != USHER_OK)
+        return us_finish(e, st);
     us_ticket *t = us_ticket_at(e, slot);
     if (tier)
         t->tier = (uint8_t)value;
@@ -310,6 +313,8 @@ static usher_status set_rank(usher_engine *e, uint64_t ticket_id, uint32_t value
         t->priority = (uint16_t)value;
     if (t->state == USHER_TICKET_WAITING)
         us_bucket_resift(e, slot);
+    us_sla_ticket_changed(e, ticket_id, us_queue_at(e, us_queue_slot_of(e, t))->id, t->tier,
+                          t->priority);
     return us_finish(e, USHER_OK);
 }
 
@@ -469,7 +474,7 @@ USHER_API usher_status usher_ticket_transfer(usher_engine *e, uint64_t ticket_id
         return USHER_ESTATE; /* waiting or offered there already */
     /* Events: the transfer, and what ending the work may raise; timers:
      * those of ending the work and the new queue's widening. */
-    st = us_reserve_for(e, 2, US_RELEASE_TIMERS + 1, holder_capacity(e, t));
+    st = us_reserve_for(e, 2, US_RELEASE_TIMERS + 1 + USHER_SLA_TARGETS, holder_capacity(e, t));
     if (st == USHER_OK) {
         const us_sig *sig = sig_of(e, t);
         skill_list reqs = {.count = sig->req_count};
@@ -489,6 +494,7 @@ USHER_API usher_status usher_ticket_transfer(usher_engine *e, uint64_t ticket_id
         us_route_mark_ticket(e, slot);
     }
     ticket_event(e, USHER_EVENT_TICKET_TRANSFERRED, t, agent_id, queue_id, 0);
+    us_sla_ticket_changed(e, ticket_id, queue_id, t->tier, t->priority);
     return us_finish(e, USHER_OK);
 }
 

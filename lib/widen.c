@@ -224,6 +224,9 @@ void us_expire_widen(usher_engine *e, uint32_t timer)
     make_plan(e, slot, &fired, &p);
     apply(e, slot, &fired, &p);
     t = us_ticket_at(e, slot);
+    if (fired.action == USHER_WIDEN_RAISE_PRIORITY || fired.action == USHER_WIDEN_MOVE_QUEUE)
+        us_sla_ticket_changed(e, t->id, us_queue_at(e, us_queue_slot_of(e, t))->id, t->tier,
+                              t->priority);
     usher_event event = {0};
     event.type = USHER_EVENT_TICKET_WIDENED;
     event.time_ms = us_now(e);

@@ -1,0 +1,523 @@
+/*
+ * Per-ticket SLA clocks (see usher.h "SLA tracking"). A clock counts its
+ * target's time (calendar or business) in `elapsed` up to `run_since`,
+ * and while it runs, from there on. Its next event (a warning, then the
+ * breach) is one wheel timer at the event's exact time, or at the next
+ * open instant when the policy holds events to open hours; each firing
+ * schedules the following one, so a jump of the clock past several fires
+ * them in order, each with its own due_ms.
+ */
+#include "engine.h"
+
+#include <string.h>
+
+static us_sla *record_at(const usher_engine *e, uint32_t slot)
+{
+    return (us_sla *)us_pool_at(&e->slas.records, slot);
+}
+
+static const usher_sla_policy_def *def_of(const usher_engine *e, const us_sla *r)
+{
+    return &us_sla_policy_at(e, r->policy)->def;
+}
+
+static bool has_target(const usher_sla_policy_def *def, uint32_t t) { return def->target_mask >> t & 1; }
+
+/* ---- target time ----------------------------------------------------------------------- */
+
+static const us_calendar *calendar_of(const usher_engine *e, const usher_sla_policy_def *def)
+{
+    return us_calendar_find(e, def->calendar);
+}
+
+/* Target time between instants a <= b. */
+static uint64_t measure(const usher_engine *e, const usher_sla_policy_def *def, uint32_t t,
+                        uint64_t a, uint64_t b)
+{
+    if (b <= a)
+        return 0;
+    if (def->business_mask >> t & 1) {
+        uint64_t end = b < USHER_CALENDAR_TIME_MAX ? b : USHER_CALENDAR_TIME_MAX;
+        return a < end ? us_calendar_between(calendar_of(e, def), a, end) : 0;
+    }
+    return b - a;
+}
+
+/* The instant when `amount` more target time has passed from `from`. */
+static uint64_t project(const usher_engine *e, const usher_sla_policy_def *def, uint32_t t,
+                        uint64_t from, uint64_t amount)
+{
+    if ((def->business_mask >> t & 1) && from <= USHER_CALENDAR_TIME_MAX)
+        return us_calendar_add(calendar_of(e, def), from, amount);
+    return us_time_add(from, amount);
+}
+
+/* The target time at which event k (a warning, or the breach) falls. */
+static uint64_t threshold(const usher_sla_policy_def *def, uint32_t t, uint32_t k)
+{
+    if (k < def->warning_count)
+        return def->target_ms[t] * def->warning_permille[k] / 1000;
+    return def->target_ms[t];
+}
+
+static uint64_t elapsed_now(const usher_engine *e, const us_sla *r, uint32_t t)
+{
+    const us_sla_clock *c = &r->clocks[t];
+    if (c->state != US_CLOCK_RUNNING)
+        return c->elapsed;
+    return c->elapsed + measure(e, def_of(e, r), t, c->run_since, us_now(e));
+}
+
+/* ---- events ------------------------------------------------------------------------------ */
+
+static uint32_t timer_data(uint32_t slot, uint32_t t) { return slot * USHER_SLA_TARGETS + t; }
+
+/* Schedules the clock's next event, or drops its timer when none is left
+ * (a wheel node reserved when the clock has no timer). */
+static void schedule(usher_engine *e, uint32_t slot, uint32_t t)
+{
+    us_sla *r = record_at(e, slot);
+    us_sla_clock *c = &r->clocks[t];
+    const usher_sla_policy_def *def = def_of(e, r);
+    if (c->state != US_CLOCK_RUNNING || c->next_event > def->warning_count) {
+        if (c->timer != US_NONE)
+            us_wheel_cancel(&e->wheel, c->timer);
+        c->timer = US_NONE;
+        return;
+    }
+    uint64_t at = threshold(def, t, c->next_event);
+    c->event_due = project(e, def, t, c->run_since, at > c->elapsed ? at - c->elapsed : 0);
+    uint64_t deliver = c->event_due;
+    if (def->flags & USHER_SLA_HOLD_EVENTS && deliver <= USHER_CALENDAR_TIME_MAX) {
+        uint64_t open = us_calendar_next_open(calendar_of(e, def), deliver);
+        deliver = open == USHER_TIME_NEVER ? deliver : open;
+    }
+    deliver = deliver < USHER_TIME_MAX ? deliver : USHER_TIME_MAX;
+    if (c->timer == US_NONE)
+        (void)us_wheel_schedule(&e->wheel, deliver, US_TIMER_SLA, timer_data(slot, t), &c->timer);
+    else
+        us_wheel_reschedule(&e->wheel, c->timer, deliver);
+}
+
+static void sla_event(usher_engine *e, int32_t type, const us_sla *r, uint32_t t, int64_t value,
+                      uint32_t detail, uint64_t due)
+{
+    usher_event event = {0};
+    event.type = type;
+    event.time_ms = us_now(e);
+    event.ticket_id = r->ticket;
+    event.reason = (int32_t)t;
+    event.value = value;
+    event.detail = detail;
+    event.due_ms = due;
+    us_events_push(e, &event);
+}
+
+void us_expire_sla(usher_engine *e, uint32_t timer)
+{
+    uint32_t data = (uint32_t)us_wheel_data(&e->wheel, timer);
+    uint32_t slot = data / USHER_SLA_TARGETS, t = data % USHER_SLA_TARGETS;
+    us_sla *r = record_at(e, slot);
+    us_sla_clock *c = &r->clocks[t];
+    const usher_sla_policy_def *def = def_of(e, r);
+    uint32_t k = c->next_event++;
+    if (k < def->warning_count) {
+        sla_event(e, USHER_EVENT_SLA_WARNING, r, t,
+                  (int64_t)(def->target_ms[t] - threshold(def, t, k)), def->warning_permille[k],
+                  c->event_due);
+    } else {
+        c->breached = true;
+        us_sla_policy_at(e, r->policy)->breached[t]++;
+        sla_event(e, USHER_EVENT_SLA_BREACHED, r, t, (int64_t)(us_now(e) - c->event_due), 0,
+                  c->event_due);
+    }
+    schedule(e, slot, t);
+}
+
+/* ---- clock changes ---------------------------------------------------------------------- */
+
+static void start(usher_engine *e, uint32_t slot, uint32_t t, uint64_t at)
+{
+    us_sla *r = record_at(e, slot);
+    us_sla_clock *c = &r->clocks[t];
+    c->state = US_CLOCK_RUNNING;
+    c->breached = false;
+    c->next_event = 0;
+    c->elapsed = 0;
+    c->run_since = at;
+    c->due = project(e, def_of(e, r), t, at, def_of(e, r)->target_ms[t]);
+    if (r->pending && (def_of(e, r)->pause_mask >> t & 1)) { /* starts paused */
+        c->state = US_CLOCK_PAUSED;
+        c->elapsed = measure(e, def_of(e, r), t, at, us_now(e));
+    }
+    schedule(e, slot, t);
+}
+
+static void pause_clock(usher_engine *e, uint32_t slot, uint32_t t)
+{
+    us_sla_clock *c = &record_at(e, slot)->clocks[t];
+    if (c->state != US_CLOCK_RUNNING)
+        return;
+    c->elapsed = elapsed_now(e, record_at(e, slot), t);
+    c->state = US_CLOCK_PAUSED;
+    schedule(e, slot, t);
+}
+
+static void resume_clock(usher_engine *e, uint32_t slot, uint32_t t)
+{
+    us_sla *r = record_at(e, slot);
+    us_sla_clock *c = &r->clocks[t];
+    if (c->state != US_CLOCK_PAUSED)
+        return;
+    c->state = US_CLOCK_RUNNING;
+    c->run_since = us_now(e);
+    uint64_t target = def_of(e, r)->target_ms[t];
+    c->due = project(e, def_of(e, r), t, c->run_since,
+                     target > c->elapsed ? target - c->elapsed : 0);
+    schedule(e, slot, t);
+}
+
+/* The target was satisfied now: met (event) unless breached. */
+static void complete(usher_engine *e, uint32_t slot, uint32_t t)
+{
+    us_sla *r = record_at(e, slot);
+    us_sla_clock *c = &r->clocks[t];
+    if (c->state != US_CLOCK_RUNNING && c->state != US_CLOCK_PAUSED)
+        return;
+    c->elapsed = elapsed_now(e, r, t);
+    c->state = US_CLOCK_DONE;
+    schedule(e, slot, t);
+    if (!c->breached) {
+        us_sla_policy_at(e, r->policy)->met[t]++;
+        sla_event(e, USHER_EVENT_SLA_MET, r, t, (int64_t)(def_of(e, r)->target_ms[t] - c->elapsed),
+                  0, 0);
+    }
+}
+
+static void stop(usher_engine *e, uint32_t slot, uint32_t t)
+{
+    us_sla_clock *c = &record_at(e, slot)->clocks[t];
+    if (c->state != US_CLOCK_RUNNING && c->state != US_CLOCK_PAUSED)
+        return;
+    c->elapsed = elapsed_now(e, record_at(e, slot), t);
+    c->state = US_CLOCK_STOPPED;
+    schedule(e, slot, t);
+}
+
+/* ---- tracking a ticket -------------------------------------------------------------------- */
+
+static usher_status find_record(const usher_engine *e, uint64_t ticket, uint32_t *slot)
+{
+    return us_idmap_find(&e->slas.by_ticket, ticket, slot) ? USHER_OK : USHER_ENOTFOUND;
+}
+
+USHER_API void usher_sla_spec_init(usher_sla_spec *spec)
+{
+    if (!spec)
+        return;
+    memset(spec, 0, sizeof *spec);
+    spec->struct_size = sizeof *spec;
+    spec->created_ms = USHER_CREATED_NOW;
+}
+
+static bool spec_valid(const usher_engine *e, const usher_sla_spec *spec)
+{
+    return spec->struct_size >= sizeof *spec && spec->reserved == 0 &&
+           (spec->created_ms == USHER_CREATED_NOW || spec->created_ms <= us_now(e));
+}
+
+USHER_API usher_status usher_sla_start(usher_engine *e, uint64_t ticket_id,
+                                       const usher_sla_spec *spec)
+{
+    US_CHECK_ENGINE(e);
+    if (!spec || !spec_valid(e, spec))
+        return USHER_EINVAL;
+    uint32_t slot;
+    if (find_record(e, ticket_id, &slot) == USHER_OK)
+        return USHER_EEXIST;
+    uint32_t policy = us_sla_choose(e, spec->channel, spec->queue, spec->tier, spec->priority);
+    if (policy == US_NONE)
+        return USHER_ENOTFOUND;
+    usher_status st = us_reserve(e, 0, USHER_SLA_TARGETS);
+    if (st == USHER_OK)
+        st = us_pool_reserve(&e->slas.records, &e->alloc);
+    if (st == USHER_OK)
+        st = us_idmap_reserve(&e->slas.by_ticket, 1);
+    if (st != USHER_OK)
+        return us_finish(e, st);
+    slot = us_pool_take(&e->slas.records);
+    us_sla *r = record_at(e, slot);
+    memset(r, 0, sizeof *r);
+    r->ticket = ticket_id;
+    r->policy = policy;
+    r->created = spec->created_ms == USHER_CREATED_NOW ? us_now(e) : spec->created_ms;
+    r->channel = spec->channel;
+    r->queue = spec->queue;
+    r->tier = spec->tier;
+    r->priority = spec->priority;
+    for (uint32_t t = 0; t < USHER_SLA_TARGETS; t++)
+        r->clocks[t].timer = US_NONE;
+    (void)us_idmap_insert(&e->slas.by_ticket, ticket_id, slot);
+    static const uint32_t from_creation[] = {USHER_SLA_FIRST_RESPONSE, USHER_SLA_PERIODIC_UPDATE,
+                                             USHER_SLA_RESOLUTION};
+    for (size_t i = 0; i < sizeof from_creation / sizeof *from_creation; i++)
+        if (has_target(def_of(e, r), from_creation[i]))
+            start(e, slot, from_creation[i], r->created);
+    return us_finish(e, USHER_OK);
+}
+
+/* Moves a tracked ticket to another policy, keeping elapsed time. */
+static void change_policy(usher_engine *e, uint32_t slot, uint32_t policy)
+{
+    us_sla *r = record_at(e, slot);
+    for (uint32_t t = 0; t < USHER_SLA_TARGETS; t++) /* fold running time into elapsed */
+        if (r->clocks[t].state == US_CLOCK_RUNNING) {
+            r->clocks[t].elapsed = elapsed_now(e, r, t);
+            r->clocks[t].run_since = us_now(e);
+        }
+    const usher_sla_policy_def *old = def_of(e, r);
+    r->policy = policy;
+    const usher_sla_policy_def *def = def_of(e, r);
+    for (uint32_t t = 0; t < USHER_SLA_TARGETS; t++) {
+        us_sla_clock *c = &r->clocks[t];
+        if (!has_target(def, t)) {
+            c->state = US_CLOCK_INACTIVE;
+        } else if (!has_target(old, t)) {
+            bool starts = !r->solved && t != USHER_SLA_NEXT_RESPONSE &&
+                          !(t == USHER_SLA_FIRST_RESPONSE && r->replied);
+            if (starts)
+                start(e, slot, t, r->created);
+            continue;
+        } else if (c->state == US_CLOCK_RUNNING || c->state == US_CLOCK_PAUSED) {
+            c->next_event = 0; /* warnings already passed are not raised again */
+            while (c->next_event < def->warning_count && threshold(def, t, c->next_event) <= c->elapsed)
+                c->next_event++;
+            if (c->breached)
+                c->next_event = (uint8_t)(def->warning_count + 1);
+            uint64_t target = def->target_ms[t];
+            c->due = project(e, def, t, c->run_since, target > c->elapsed ? target - c->elapsed : 0);
+        }
+        schedule(e, slot, t);
+    }
+}
+
+static usher_status update(usher_engine *e, uint64_t ticket, uint32_t channel, uint32_t queue,
+                           uint32_t tier, uint32_t priority)
+{
+    uint32_t slot;
+    usher_status st = find_record(e, ticket, &slot);
+    if (st != USHER_OK)
+        return st;
+    uint32_t policy = us_sla_choose(e, channel, queue, tier, priority);
+    if (policy == US_NONE)
+        return USHER_ENOTFOUND;
+    us_sla *r = record_at(e, slot);
+    r->channel = channel;
+    r->queue = queue;
+    r->tier = tier;
+    r->priority = priority;
+    if (policy != r->policy)
+        change_policy(e, slot, policy);
+    return USHER_OK;
+}
+
+USHER_API usher_status usher_sla_update(usher_engine *e, uint64_t ticket_id,
+                                        const usher_sla_spec *spec)
+{
+    US_CHECK_ENGINE(e);
+    if (!spec || spec->struct_size < sizeof *spec || spec->reserved != 0)
+        return USHER_EINVAL;
+    uint32_t slot;
+    usher_status st = find_record(e, ticket_id, &slot);
+    if (st != USHER_OK)
+        return st;
+    if (us_sla_choose(e, spec->channel, spec->queue, spec->tier, spec->priority) == US_NONE)
+        return USHER_ENOTFOUND;
+    st = us_reserve(e, 0, USHER_SLA_TARGETS);
+    if (st == USHER_OK)
+        st = update(e, ticket_id, spec->channel, spec->queue, spec->tier, spec->priority);
+    return us_finish(e, st);
+}
+
+void us_sla_ticket_changed(usher_engine *e, uint64_t ticket, uint32_t queue, uint32_t tier,
+                           uint32_t priority)
+{
+    uint32_t slot;
+    if (find_record(e, ticket, &slot) != USHER_OK)
+        return;
+    /* With no policy for the new attributes the ticket keeps its own. */
+    (void)update(e, ticket, record_at(e, slot)->channel, queue, tier, priority);
+}
+
+/* ---- what happened -------------------------------------------------------------------------- */
+
+static void restart(usher_engine *e, uint32_t slot, uint32_t t)
+{
+    complete(e, slot, t);
+    start(e, slot, t, us_now(e));
+}
+
+static void on_reply(usher_engine *e, uint32_t slot)
+{
+    us_sla *r = record_at(e, slot);
+    r->replied = true;
+    complete(e, slot, USHER_SLA_FIRST_RESPONSE);
+    complete(e, slot, USHER_SLA_NEXT_RESPONSE);
+    if (has_target(def_of(e, r), USHER_SLA_PERIODIC_UPDATE))
+        restart(e, slot, USHER_SLA_PERIODIC_UPDATE);
+}
+
+static void on_message(usher_engine *e, uint32_t slot)
+{
+    us_sla *r = record_at(e, slot);
+    uint8_t state = r->clocks[USHER_SLA_NEXT_RESPONSE].state;
+    bool waiting = state == US_CLOCK_RUNNING || state == US_CLOCK_PAUSED;
+    if (has_target(def_of(e, r), USHER_SLA_NEXT_RESPONSE) && !waiting)
+        start(e, slot, USHER_SLA_NEXT_RESPONSE, us_now(e));
+}
+
+static void each_paused_target(usher_engine *e, uint32_t slot,
+                               void (*fn)(usher_engine *, uint32_t, uint32_t))
+{
+    uint32_t mask = def_of(e, record_at(e, slot))->pause_mask;
+    for (uint32_t t = 0; t < USHER_SLA_TARGETS; t++)
+        if (mask >> t & 1)
+            fn(e, slot, t);
+}
+
+static void on_solved(usher_engine *e, uint32_t slot)
+{
+    us_sla *r = record_at(e, slot);
+    r->solved = true;
+    r->pending = false;
+    complete(e, slot, USHER_SLA_RESOLUTION);
+    for (uint32_t t = 0; t < USHER_SLA_RESOLUTION; t++)
+        stop(e, slot, t);
+}
+
+static void on_reopened(usher_engine *e, uint32_t slot)
+{
+    us_sla *r = record_at(e, slot);
+    us_sla_clock *c = &r->clocks[USHER_SLA_RESOLUTION];
+    r->solved = false;
+    if (has_target(def_of(e, r), USHER_SLA_RESOLUTION)) { /* resumes where it stopped */
+        c->state = US_CLOCK_PAUSED;
+        resume_clock(e, slot, USHER_SLA_RESOLUTION);
+    }
+    if (has_target(def_of(e, r), USHER_SLA_PERIODIC_UPDATE))
+        start(e, slot, USHER_SLA_PERIODIC_UPDATE, us_now(e));
+    on_message(e, slot);
+}
+
+/* USHER_ESTATE for a report that does not fit the ticket's state. */
+static bool report_fits(const us_sla *r, uint32_t what)
+{
+    if (what == USHER_SLA_REOPENED)
+        return r->solved;
+    if (r->solved)
+        return false;
+    if (what == USHER_SLA_PENDING_CUSTOMER)
+        return !r->pending;
+    if (what == USHER_SLA_RESUMED)
+        return r->pending;
+    return true;
+}
+
+USHER_API usher_status usher_sla_report(usher_engine *e, uint64_t ticket_id, uint32_t what)
+{
+    US_CHECK_ENGINE(e);
+    if (what < USHER_SLA_AGENT_REPLY || what > USHER_SLA_REOPENED)
+        return USHER_EINVAL;
+    uint32_t slot;
+    usher_status st = find_record(e, ticket_id, &slot);
+    if (st != USHER_OK)
+        return st;
+    if (!report_fits(record_at(e, slot), what))
+        return USHER_ESTATE;
+    st = us_reserve(e, USHER_SLA_TARGETS, USHER_SLA_TARGETS);
+    if (st != USHER_OK)
+        return us_finish(e, st);
+    switch (what) {
+    case USHER_SLA_AGENT_REPLY:
+        on_reply(e, slot);
+        break;
+    case USHER_SLA_CUSTOMER_MESSAGE:
+        on_message(e, slot);
+        break;
+    case USHER_SLA_PENDING_CUSTOMER:
+        record_at(e, slot)->pending = true;
+        each_paused_target(e, slot, pause_clock);
+        break;
+    case USHER_SLA_RESUMED:
+        record_at(e, slot)->pending = false;
+        each_paused_target(e, slot, resume_clock);
+        break;
+    case USHER_SLA_SOLVED:
+        on_solved(e, slot);
+        break;
+    default:
+        on_reopened(e, slot);
+        break;
+    }
+    return us_finish(e, USHER_OK);
+}
+
+USHER_API usher_status usher_sla_forget(usher_engine *e, uint64_t ticket_id)
+{
+    US_CHECK_ENGINE(e);
+    uint32_t slot;
+    usher_status st = find_record(e, ticket_id, &slot);
+    if (st != USHER_OK)
+        return st;
+    us_sla *r = record_at(e, slot);
+    for (uint32_t t = 0; t < USHER_SLA_TARGETS; t++)
+        if (r->clocks[t].timer != US_NONE)
+            us_wheel_cancel(&e->wheel, r->clocks[t].timer);
+    (void)us_idmap_erase(&e->slas.by_ticket, ticket_id, NULL);
+    us_pool_put(&e->slas.records, slot);
+    return us_finish(e, USHER_OK);
+}
+
+/* ---- queries ------------------------------------------------------------------------------ */
+
+static uint32_t public_state(const us_sla_clock *c)
+{
+    if (c->breached && c->state != US_CLOCK_INACTIVE)
+        return USHER_SLA_BREACHED;
+    switch (c->state) {
+    case US_CLOCK_RUNNING:
+        return USHER_SLA_RUNNING;
+    case US_CLOCK_PAUSED:
+        return USHER_SLA_PAUSED;
+    case US_CLOCK_DONE:
+        return USHER_SLA_MET;
+    case US_CLOCK_STOPPED:
+        return USHER_SLA_STOPPED;
+    default:
+        return USHER_SLA_INACTIVE;
+    }
+}
+
+USHER_API usher_status usher_sla_get(const usher_engine *e, uint64_t ticket_id, uint32_t target,
+                                     usher_sla_target_info *info)
+{
+    US_CHECK_ENGINE(e);
+    if (!info || target >= USHER_SLA_TARGETS)
+        return USHER_EINVAL;
+    uint32_t slot;
+    usher_status st = find_record(e, ticket_id, &slot);
+    if (st != USHER_OK)
+        return st;
+    const us_sla *r = record_at(e, slot);
+    const us_sla_clock *c = &r->clocks[target];
+    usher_sla_target_info out = {0};
+    out.struct_size = sizeof out;
+    out.state = public_state(c);
+    out.policy = us_sla_policy_at(e, r->policy)->id;
+    out.due_ms = c->state == US_CLOCK_RUNNING ? c->due : USHER_TIME_NEVER;
+    if (c->state != US_CLOCK_INACTIVE) {
+        out.elapsed_ms = elapsed_now(e, r, target);
+        out.remaining_ms = (int64_t)def_of(e, r)->target_ms[target] - (int64_t)out.elapsed_ms;
+    }
+    return us_copy_out(info, &out, sizeof out, sizeof out);
+}
