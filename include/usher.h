@@ -1077,7 +1077,25 @@ typedef struct usher_queue_def {
      * sticky_ms for them (see usher_ticket_spec.preferred_agent_id).
      * 0 (default): off; at most 1 day. */
     uint64_t sticky_ms;
+    /* An enum usher_ticket_order value. Default PRIORITY. */
+    uint32_t order;
+    uint32_t reserved2;
+    /* The rolling window of the service level in usher_queue_stats: 1 min
+     * .. 7 days, a multiple of 60 ms (default 1 h). */
+    uint64_t sl_window_ms;
 } usher_queue_def;
+
+/* How a queue orders its waiting tickets. */
+enum usher_ticket_order {
+    /* By effective priority, FIFO among equals (see above). */
+    USHER_ORDER_PRIORITY = 0,
+    /* By the earliest running deadline of the ticket's SLA clocks (a ticket
+     * of the same id tracked by usher_sla_start), FIFO among equals;
+     * tickets without a running deadline come after, FIFO. Between a
+     * ticket of such a queue and one of a PRIORITY queue (an agent serving
+     * both), effective priority decides. */
+    USHER_ORDER_SLA_DEADLINE = 1
+};
 
 /* The most tickets a repeat-contact rule counts. */
 #define USHER_MAX_REPEAT_THRESHOLD 16u
@@ -1190,6 +1208,14 @@ typedef struct usher_queue_stats {
     uint64_t offered;
     uint64_t offers_rejected;
     uint64_t offers_expired;
+    /* The answered and answered_in_sl counts of the last sl_window_ms
+     * (in whole 1/60ths of it): the rolling service level. */
+    uint64_t window_answered;
+    uint64_t window_answered_in_sl;
+    /* SLA targets (index: enum usher_sla_target) met and breached by
+     * tickets whose SLA attributes name this queue ("SLA tracking"). */
+    uint64_t sla_met[4];
+    uint64_t sla_breached[4];
 } usher_queue_stats;
 
 /*
@@ -1797,6 +1823,16 @@ typedef struct usher_sla_stats {
  */
 USHER_API usher_status usher_sla_policy_stats(const usher_engine *engine, uint32_t policy_id,
                                               usher_sla_stats *stats);
+
+/*
+ * The same counts for the tickets whose SLA attributes name channel
+ * `channel` (0 .. USHER_MAX_CHANNELS - 1), whatever their policy. Per
+ * queue, see usher_queue_stats.
+ * Returns USHER_OK; USHER_EINVAL if a pointer is NULL, channel is out of
+ * range or stats->struct_size is too small; USHER_ECLOSED. Callback: yes.
+ */
+USHER_API usher_status usher_sla_channel_stats(const usher_engine *engine, uint32_t channel,
+                                               usher_sla_stats *stats);
 
 /* ------------------------------------------------------------------------
  * Scoring hook

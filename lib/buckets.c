@@ -65,6 +65,11 @@ int64_t us_ticket_urgency(const usher_engine *e, const us_ticket *t)
  * the heap stays valid as time passes. */
 static bool same_queue_before(const us_queue *q, const us_ticket *x, const us_ticket *y)
 {
+    if (q->def.order == USHER_ORDER_SLA_DEADLINE) {
+        if (x->sla_due != y->sla_due)
+            return x->sla_due < y->sla_due;
+        return x->seq < y->seq;
+    }
     uint64_t then = x->created > y->created ? x->created : y->created;
     int order = compare_wide(urgency_at(q, x, then), urgency_at(q, y, then));
     if (order != 0)
@@ -78,6 +83,12 @@ bool us_ticket_before(const usher_engine *e, uint32_t x, uint32_t y)
     uint32_t qa = us_queue_slot_of(e, a), qb = us_queue_slot_of(e, b);
     if (qa == qb)
         return same_queue_before(us_queue_at(e, qa), a, b);
+    bool by_deadline = us_queue_at(e, qa)->def.order == USHER_ORDER_SLA_DEADLINE &&
+                       us_queue_at(e, qb)->def.order == USHER_ORDER_SLA_DEADLINE;
+    if (by_deadline && a->sla_due != b->sla_due)
+        return a->sla_due < b->sla_due;
+    if (by_deadline)
+        return a->seq < b->seq;
     int order = compare_wide(urgency_at(us_queue_at(e, qa), a, us_now(e)),
                              urgency_at(us_queue_at(e, qb), b, us_now(e)));
     if (order != 0)
@@ -350,6 +361,20 @@ void us_bucket_drop_queue(usher_engine *e, uint32_t queue)
 {
     while (us_queue_at(e, queue)->buckets != US_NONE)
         destroy_bucket(e, us_queue_at(e, queue)->buckets);
+}
+
+void us_route_sla_changed(usher_engine *e, uint64_t ticket_id, uint64_t due)
+{
+    uint32_t slot;
+    if (us_ticket_find(e, ticket_id, &slot) != USHER_OK)
+        return;
+    us_ticket *t = us_ticket_at(e, slot);
+    if (t->sla_due == due)
+        return;
+    t->sla_due = due;
+    if (t->state == USHER_TICKET_WAITING &&
+        us_queue_at(e, us_queue_slot_of(e, t))->def.order == USHER_ORDER_SLA_DEADLINE)
+        us_bucket_resift(e, slot);
 }
 
 void us_bucket_drop_unused(usher_engine *e, uint32_t channel)

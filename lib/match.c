@@ -119,6 +119,7 @@ static void count_answer(usher_engine *e, us_ticket *t, us_queue *q)
     q->stats.answer_wait_ms += wait;
     if (wait <= q->def.service_level_ms)
         q->stats.answered_in_sl++;
+    us_queue_count_answer(e, q, wait <= q->def.service_level_ms);
 }
 
 void us_route_confirm(usher_engine *e, uint32_t ticket, uint32_t agent)

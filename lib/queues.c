@@ -54,6 +54,8 @@ USHER_API void usher_queue_def_init(usher_queue_def *def)
     def->max_missed_offers = 3;
     def->offer_timeout_ms = 20000;
     def->reject_cooldown_ms = 60000;
+    def->order = USHER_ORDER_PRIORITY;
+    def->sl_window_ms = 3600000;
 }
 
 #define DAY_MS UINT64_C(86400000)
@@ -74,7 +76,9 @@ static bool def_valid(const usher_queue_def *def)
         def->ageing_rate > USHER_MAX_AGEING_RATE || def->reserved != 0 ||
         def->service_level_ms > USHER_TIME_MAX || def->assign_mode > USHER_ASSIGN_OFFER ||
         def->offer_timeout_ms < 1 || def->offer_timeout_ms > DAY_MS ||
-        def->reject_cooldown_ms > DAY_MS || def->sticky_ms > DAY_MS || !repeat_valid(def))
+        def->reject_cooldown_ms > DAY_MS || def->sticky_ms > DAY_MS || !repeat_valid(def) ||
+        def->order > USHER_ORDER_SLA_DEADLINE || def->reserved2 != 0 ||
+        def->sl_window_ms < 60000 || def->sl_window_ms > 7 * DAY_MS || def->sl_window_ms % 60)
         return false;
     for (uint32_t t = 0; t < USHER_MAX_TIERS; t++)
         if (def->tier_weight[t] > USHER_MAX_PRIORITY)
@@ -123,6 +127,37 @@ USHER_API usher_status usher_queue_remove(usher_engine *e, uint32_t queue_id)
     return us_finish(e, USHER_OK);
 }
 
+/* ---- the rolling service level: 60 slots of sl_window_ms / 60 -------------------------- */
+
+static uint64_t slot_of(const us_queue *q, uint64_t t) { return t / (q->def.sl_window_ms / 60); }
+
+void us_queue_count_answer(usher_engine *e, us_queue *q, bool in_sl)
+{
+    uint64_t now = slot_of(q, us_now(e));
+    if (now > q->ring_slot) { /* slots that passed hold nothing yet */
+        uint64_t gap = now - q->ring_slot < 60 ? now - q->ring_slot : 60;
+        for (uint64_t i = 1; i <= gap; i++) {
+            q->ring_answered[(q->ring_slot + i) % 60] = 0;
+            q->ring_in_sl[(q->ring_slot + i) % 60] = 0;
+        }
+        q->ring_slot = now;
+    }
+    q->ring_answered[now % 60]++;
+    q->ring_in_sl[now % 60] += in_sl;
+}
+
+static void window_counts(const usher_engine *e, const us_queue *q, usher_queue_stats *out)
+{
+    uint64_t now = slot_of(q, us_now(e));
+    for (uint64_t i = 0; i < 60 && i <= q->ring_slot; i++) {
+        uint64_t s = q->ring_slot - i;
+        if (s + 60 > now) { /* within the last 60 slots */
+            out->window_answered += q->ring_answered[s % 60];
+            out->window_answered_in_sl += q->ring_in_sl[s % 60];
+        }
+    }
+}
+
 /* Waiting tickets of the queue, and the age of the oldest. */
 static void count_waiting(const usher_engine *e, const us_queue *q, usher_queue_stats *out)
 {
@@ -156,6 +191,7 @@ USHER_API usher_status usher_queue_get_stats(const usher_engine *e, uint32_t que
     out.struct_size = sizeof out;
     out.waiting = 0;
     count_waiting(e, q, &out);
+    window_counts(e, q, &out);
     return us_copy_out(stats, &out, sizeof out, sizeof out);
 }
 
@@ -166,6 +202,9 @@ USHER_API usher_status usher_queue_reset_stats(usher_engine *e, uint32_t queue_i
     usher_status st = us_queue_find(e, queue_id, &slot);
     if (st != USHER_OK)
         return st;
-    memset(&us_queue_at(e, slot)->stats, 0, sizeof us_queue_at(e, slot)->stats);
+    us_queue *q = us_queue_at(e, slot);
+    memset(&q->stats, 0, sizeof q->stats);
+    memset(q->ring_answered, 0, sizeof q->ring_answered);
+    memset(q->ring_in_sl, 0, sizeof q->ring_in_sl);
     return us_finish(e, USHER_OK);
 }

@@ -34,6 +34,10 @@ typedef struct us_queue {
     usher_queue_stats stats; /* the counters; waiting and longest wait computed */
     usher_widen_step steps[USHER_MAX_WIDEN_STEPS];
     uint32_t step_count;
+    /* The rolling service level: answers per slot of sl_window_ms / 60,
+     * ring_slot the latest slot counted. */
+    uint64_t ring_answered[60], ring_in_sl[60];
+    uint64_t ring_slot;
 } us_queue;
 
 typedef struct us_bucket {
@@ -88,6 +92,7 @@ typedef struct us_ticket {
     uint64_t offer_token;
     us_link dirty_link;
     uint64_t id, customer, created, seq, assigned_at;
+    uint64_t sla_due; /* its SLA clocks' earliest running deadline, or USHER_TIME_NEVER */
     us_skill_entry *prefs; /* NULL when none */
     uint8_t pref_count;
     uint8_t tier;
@@ -119,6 +124,8 @@ void us_router_free(usher_engine *e);
 
 /* ---- queues.c ---- */
 usher_status us_queue_find(const usher_engine *e, uint32_t queue_id, uint32_t *slot);
+/* Counts an answer in the queue's rolling service level. */
+void us_queue_count_answer(usher_engine *e, us_queue *q, bool in_sl);
 
 /* ---- buckets.c ---- */
 
@@ -223,6 +230,12 @@ void us_expire_preference(usher_engine *e, uint32_t timer);
 /* True if the ticket may not go to the agent now: excluded after an
  * offer, or waiting for another agent. */
 bool us_ticket_barred(const usher_engine *e, const us_ticket *t, uint32_t agent);
+
+/* ---- buckets.c: SLA deadlines ---- */
+
+/* Ticket `ticket_id`'s SLA deadline changed: a routed ticket of that id in
+ * a deadline-ordered queue moves to its new place. */
+void us_route_sla_changed(usher_engine *e, uint64_t ticket_id, uint64_t due);
 
 /* ---- match.c ---- */
 

@@ -68,6 +68,46 @@ static uint64_t elapsed_now(const usher_engine *e, const us_sla *r, uint32_t t)
     return c->elapsed + measure(e, def_of(e, r), t, c->run_since, us_now(e));
 }
 
+/* ---- counting ---------------------------------------------------------------------------- */
+
+/* A target met (or breached) counts for the policy, the channel and the
+ * queue the ticket's attributes name. */
+static void count(usher_engine *e, const us_sla *r, uint32_t t, bool met)
+{
+    uint32_t queue;
+    us_sla_policy *p = us_sla_policy_at(e, r->policy);
+    (met ? p->met : p->breached)[t]++;
+    if (r->channel < USHER_MAX_CHANNELS)
+        (met ? e->slas.channel_met : e->slas.channel_breached)[r->channel][t]++;
+    if (us_queue_find(e, r->queue, &queue) == USHER_OK) {
+        usher_queue_stats *s = &us_queue_at(e, queue)->stats;
+        (met ? s->sla_met : s->sla_breached)[t]++;
+    }
+}
+
+static uint64_t earliest(const us_sla *r)
+{
+    uint64_t due = USHER_TIME_NEVER;
+    for (uint32_t t = 0; t < USHER_SLA_TARGETS; t++)
+        if (r->clocks[t].state == US_CLOCK_RUNNING && r->clocks[t].due < due)
+            due = r->clocks[t].due;
+    return due;
+}
+
+uint64_t us_sla_earliest_due(const usher_engine *e, uint64_t ticket)
+{
+    uint32_t slot;
+    if (!us_idmap_find(&e->slas.by_ticket, ticket, &slot))
+        return USHER_TIME_NEVER;
+    return earliest(record_at(e, slot));
+}
+
+/* Tells the router the ticket's deadline may have moved. */
+static void notify(usher_engine *e, uint32_t slot)
+{
+    us_route_sla_changed(e, record_at(e, slot)->ticket, earliest(record_at(e, slot)));
+}
+
 /* ---- events ------------------------------------------------------------------------------ */
 
 static uint32_t timer_data(uint32_t slot, uint32_t t) { return slot * USHER_SLA_TARGETS + t; }
@@ -127,7 +167,7 @@ void us_expire_sla(usher_engine *e, uint32_t timer)
                   c->event_due);
     } else {
         c->breached = true;
-        us_sla_policy_at(e, r->policy)->breached[t]++;
+        count(e, r, t, false);
         sla_event(e, USHER_EVENT_SLA_BREACHED, r, t, (int64_t)(us_now(e) - c->event_due), 0,
                   c->event_due);
     }
@@ -188,7 +228,7 @@ static void complete(usher_engine *e, uint32_t slot, uint32_t t)
     c->state = US_CLOCK_DONE;
     schedule(e, slot, t);
     if (!c->breached) {
-        us_sla_policy_at(e, r->policy)->met[t]++;
+        count(e, r, t, true);
         sla_event(e, USHER_EVENT_SLA_MET, r, t, (int64_t)(def_of(e, r)->target_ms[t] - c->elapsed),
                   0, 0);
     }
@@ -263,6 +303,7 @@ USHER_API usher_status usher_sla_start(usher_engine *e, uint64_t ticket_id,
     for (size_t i = 0; i < sizeof from_creation / sizeof *from_creation; i++)
         if (has_target(def_of(e, r), from_creation[i]))
             start(e, slot, from_creation[i], r->created);
+    notify(e, slot);
     return us_finish(e, USHER_OK);
 }
 
@@ -318,6 +359,7 @@ static usher_status update(usher_engine *e, uint64_t ticket, uint32_t channel, u
     r->priority = priority;
     if (policy != r->policy)
         change_policy(e, slot, policy);
+    notify(e, slot);
     return USHER_OK;
 }
 
@@ -459,6 +501,7 @@ USHER_API usher_status usher_sla_report(usher_engine *e, uint64_t ticket_id, uin
         on_reopened(e, slot);
         break;
     }
+    notify(e, slot);
     return us_finish(e, USHER_OK);
 }
 
@@ -475,6 +518,7 @@ USHER_API usher_status usher_sla_forget(usher_engine *e, uint64_t ticket_id)
             us_wheel_cancel(&e->wheel, r->clocks[t].timer);
     (void)us_idmap_erase(&e->slas.by_ticket, ticket_id, NULL);
     us_pool_put(&e->slas.records, slot);
+    us_route_sla_changed(e, ticket_id, USHER_TIME_NEVER);
     return us_finish(e, USHER_OK);
 }
 

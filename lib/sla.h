@@ -56,6 +56,8 @@ typedef struct us_slas {
     usher_sla_rule *rules;
     uint32_t rule_count;
     uint32_t default_policy; /* slot, or US_NONE */
+    uint64_t channel_met[USHER_MAX_CHANNELS][USHER_SLA_TARGETS];
+    uint64_t channel_breached[USHER_MAX_CHANNELS][USHER_SLA_TARGETS];
 } us_slas;
 
 void us_slas_init(us_slas *s, const us_alloc *alloc, uint64_t seed);
@@ -70,5 +72,8 @@ void us_sla_ticket_changed(usher_engine *e, uint64_t ticket, uint32_t queue, uin
                            uint32_t priority);
 
 void us_expire_sla(usher_engine *e, uint32_t timer);
+
+/* The earliest running deadline of a tracked ticket, or USHER_TIME_NEVER. */
+uint64_t us_sla_earliest_due(const usher_engine *e, uint64_t ticket);
 
 #endif

@@ -139,6 +139,25 @@ uint32_t us_sla_choose(const usher_engine *e, uint32_t channel, uint32_t queue, 
     return e->slas.default_policy;
 }
 
+static usher_status copy_stats(usher_sla_stats *stats, const uint64_t *met,
+                               const uint64_t *breached)
+{
+    usher_sla_stats out = {0};
+    out.struct_size = sizeof out;
+    memcpy(out.met, met, sizeof out.met);
+    memcpy(out.breached, breached, sizeof out.breached);
+    return us_copy_out(stats, &out, sizeof out, sizeof out);
+}
+
+USHER_API usher_status usher_sla_channel_stats(const usher_engine *e, uint32_t channel,
+                                               usher_sla_stats *stats)
+{
+    US_CHECK_ENGINE(e);
+    if (!stats || channel >= USHER_MAX_CHANNELS)
+        return USHER_EINVAL;
+    return copy_stats(stats, e->slas.channel_met[channel], e->slas.channel_breached[channel]);
+}
+
 USHER_API usher_status usher_sla_policy_stats(const usher_engine *e, uint32_t policy_id,
                                               usher_sla_stats *stats)
 {
@@ -149,9 +168,5 @@ USHER_API usher_status usher_sla_policy_stats(const usher_engine *e, uint32_t po
     if (!us_idmap_find(&e->slas.policy_by_id, policy_id, &slot))
         return USHER_ENOTFOUND;
     const us_sla_policy *p = policy_at(e, slot);
-    usher_sla_stats out = {0};
-    out.struct_size = sizeof out;
-    memcpy(out.met, p->met, sizeof out.met);
-    memcpy(out.breached, p->breached, sizeof out.breached);
-    return us_copy_out(stats, &out, sizeof out, sizeof out);
+    return copy_stats(stats, p->met, p->breached);
 }

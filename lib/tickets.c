@@ -269,6 +269,7 @@ USHER_API usher_status usher_ticket_submit(usher_engine *e, uint64_t ticket_id,
     t->buckets[US_FILED_OVERFLOW] = US_NONE;
     t->work = t->exclusions = t->offer_timer = t->widen_timer = US_NONE;
     t->pref_agent = t->pref_timer = US_NONE;
+    t->sla_due = us_sla_earliest_due(e, ticket_id);
     t->prefs = prefs;
     t->pref_count = (uint8_t)sub.prefs.count;
     if (prefs)
