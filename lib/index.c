@@ -1,15 +1,27 @@
 /*
  * The eligibility index (see index.h). Costs, with S live signatures, A
  * agents, k the signatures an agent's skills meet, r requirements per
- * signature, s skills per agent, h the eligible agents of a signature:
+ * signature, s skills per agent, h the members of a signature:
  *
- *   best eligible agent of a signature        O(1)
- *   an agent's eligibility or idle time changes O(k log h)
+ *   best eligible agent of a signature        O(1) amortised (lazy clean-up)
+ *   an agent loses eligibility                O(1)
+ *   an agent gains eligibility                O(k), O(log h) per heap re-entered
+ *   its idle time changes (longest idle)      O(1)
+ *   its key changes (other strategies)        O(k log h)
  *   an agent's skills change                  O(S (r + s) + k log h)
  *   a signature is created / dropped          O(A (r + s + k))
+ *
+ * The heaps are lazy. An agent that stops being eligible keeps its entry
+ * until the entry reaches the top, where it is dropped; one that becomes
+ * eligible again and still has its entry needs nothing. Under the
+ * longest-idle and random strategies an entry also keeps the idle time it
+ * was filed with: idle times only grow, so a stale entry can only sit too
+ * high, and it is re-filed when it reaches the top. The top entry that
+ * survives this clean-up is the true best: its key is exact and every
+ * other entry's true key is at least its filed one. The other strategies'
+ * keys may move either way and are re-sifted at once.
  */
 #include "engine.h"
-#include "heapsearch.h"
 
 #include <string.h>
 #include <xxhash.h>
@@ -72,9 +84,20 @@ static int strategy_order(const us_sig *sig, const us_agent *a, const us_agent *
     }
 }
 
+/* Longest idle and random keep filed idle times (see above). */
+static bool lazy_keys(const us_sig *sig)
+{
+    return sig->strategy == USHER_STRATEGY_LONGEST_IDLE || sig->strategy == USHER_STRATEGY_RANDOM;
+}
+
 static bool before(const usher_engine *e, const us_sig *sig, us_heap_entry x, us_heap_entry y)
 {
     const us_agent *a = us_agent_at(e, x.agent), *b = us_agent_at(e, y.agent);
+    if (lazy_keys(sig)) {
+        if (x.key != y.key)
+            return x.key < y.key;
+        return a->id < b->id;
+    }
     int order = strategy_order(sig, a, b, &x, &y);
     if (order != 0)
         return order < 0;
@@ -119,12 +142,17 @@ static void sift_down(usher_engine *e, us_sig *sig, size_t pos)
     heap_put(e, sig, pos, entry);
 }
 
-/* An agent entering the heap of a signature with waiting tickets may take
- * one: the router is told. */
 static void heap_push(usher_engine *e, us_sig *sig, uint32_t agent, uint32_t member)
 {
-    sig->heap[sig->heap_size] = (us_heap_entry){agent, member};
+    uint64_t key = us_agent_at(e, agent)->idle_since;
+    sig->heap[sig->heap_size] = (us_heap_entry){agent, member, key};
     sift_up(e, sig, sig->heap_size++);
+}
+
+/* An agent that became eligible for a signature with waiting tickets may
+ * take one: the router is told. */
+static void became_eligible(usher_engine *e, us_sig *sig, uint32_t agent)
+{
     if (sig->waiting > 0)
         us_route_mark_agent(e, agent);
 }
@@ -186,8 +214,10 @@ static void add_membership(usher_engine *e, uint32_t slot, uint32_t s)
     uint32_t m = (uint32_t)a->member_count++;
     a->members[m] = (us_membership){s, US_NONE, skill_score(a, sig)};
     sig->members++;
-    if (ready_for(a, sig))
+    if (ready_for(a, sig)) {
         heap_push(e, sig, slot, m);
+        became_eligible(e, sig, slot);
+    }
 }
 
 static void remove_membership(usher_engine *e, uint32_t slot, uint32_t m)
@@ -285,16 +315,16 @@ void us_index_forget(usher_engine *e, uint32_t slot)
 void us_index_ready_changed(usher_engine *e, uint32_t slot, uint32_t old_mask)
 {
     us_agent *a = us_agent_at(e, slot);
-    uint32_t changed = a->ready_mask ^ old_mask;
-    for (size_t m = 0; m < a->member_count; m++) {
+    uint32_t gained = a->ready_mask & ~old_mask;
+    for (size_t m = 0; gained && m < a->member_count; m++) {
         us_sig *sig = &e->index.sigs[a->members[m].sig];
-        if (!((changed >> sig->channel) & 1u))
+        if (!((gained >> sig->channel) & 1u))
             continue;
-        if (ready_for(a, sig))
+        if (a->members[m].heap_pos == US_NONE)
             heap_push(e, sig, slot, (uint32_t)m);
-        else
-            heap_remove(e, sig, a->members[m].heap_pos);
+        became_eligible(e, sig, slot);
     }
+    /* Lost eligibility: the entries go when they reach their heap's top. */
 }
 
 void us_index_key_changed(usher_engine *e, uint32_t slot)
@@ -302,38 +332,90 @@ void us_index_key_changed(usher_engine *e, uint32_t slot)
     us_agent *a = us_agent_at(e, slot);
     for (size_t m = 0; m < a->member_count; m++) {
         uint32_t pos = a->members[m].heap_pos;
-        if (pos != US_NONE)
-            resift(e, &e->index.sigs[a->members[m].sig], pos);
+        us_sig *sig = &e->index.sigs[a->members[m].sig];
+        if (pos != US_NONE && !lazy_keys(sig))
+            resift(e, sig, pos);
     }
+}
+
+/* An entry is current when its agent is eligible and its filed key is
+ * exact. */
+static bool entry_current(const usher_engine *e, const us_sig *sig, us_heap_entry entry)
+{
+    const us_agent *a = us_agent_at(e, entry.agent);
+    return ready_for(a, sig) && (!lazy_keys(sig) || entry.key == a->idle_since);
+}
+
+/* Drops or re-files the top entry until it is current (or the heap is
+ * empty); then it is the strategy's true first. */
+static void clean_top(usher_engine *e, us_sig *sig)
+{
+    while (sig->heap_size > 0 && !entry_current(e, sig, sig->heap[0])) {
+        const us_agent *a = us_agent_at(e, sig->heap[0].agent);
+        if (!ready_for(a, sig)) {
+            heap_remove(e, sig, 0);
+        } else {
+            sig->heap[0].key = a->idle_since;
+            sift_down(e, sig, 0);
+        }
+    }
+}
+
+/* A uniformly random eligible member (entries of agents no longer
+ * eligible are dropped on the way). */
+static uint32_t random_member(usher_engine *e, us_sig *sig)
+{
+    while (sig->heap_size > 0) {
+        size_t pos = us_random_below(e, sig->heap_size);
+        if (ready_for(us_agent_at(e, sig->heap[pos].agent), sig))
+            return (uint32_t)pos;
+        heap_remove(e, sig, pos);
+    }
+    return US_NONE;
 }
 
 uint32_t us_index_pick(usher_engine *e, uint32_t s)
 {
-    const us_sig *sig = &e->index.sigs[s];
-    if (sig->heap_size == 0)
-        return US_NONE;
-    if (sig->strategy != USHER_STRATEGY_RANDOM)
-        return sig->heap[0].agent;
-    return sig->heap[us_random_below(e, sig->heap_size)].agent;
+    us_sig *sig = &e->index.sigs[s];
+    if (sig->strategy == USHER_STRATEGY_RANDOM) {
+        uint32_t pos = random_member(e, sig);
+        return pos == US_NONE ? US_NONE : sig->heap[pos].agent;
+    }
+    clean_top(e, sig);
+    return sig->heap_size > 0 ? sig->heap[0].agent : US_NONE;
 }
 
-typedef struct pick_search {
-    const usher_engine *e;
-    const us_sig *sig;
-    us_index_skip_fn skip;
-    const void *ctx;
-} pick_search;
+/* The strategy's score of a current entry (see usher.h, usher_score_fn). */
+static int64_t strategy_score(const usher_engine *e, const us_sig *sig, us_heap_entry entry);
 
-static bool pick_before(const void *ctx, size_t x, size_t y)
+/* The first `want` current entries that `skip` does not pass over, in the
+ * strategy's order: taken off the top one by one (cleaning as it goes),
+ * then filed back. O((want + passed over) log h); at most MAX_TAKEN looked
+ * at. */
+#define MAX_TAKEN 256
+static size_t first_current(usher_engine *e, uint32_t s, us_index_skip_fn skip, const void *ctx,
+                            uint32_t *agents, int64_t *scores, size_t want)
 {
-    const pick_search *p = ctx;
-    return before(p->e, p->sig, p->sig->heap[x], p->sig->heap[y]);
-}
-
-static bool pick_skip(const void *ctx, size_t pos)
-{
-    const pick_search *p = ctx;
-    return p->skip(p->e, p->ctx, p->sig->heap[pos].agent);
+    us_sig *sig = &e->index.sigs[s];
+    us_heap_entry taken[MAX_TAKEN];
+    size_t n = 0, found = 0;
+    while (found < want && n < MAX_TAKEN) {
+        clean_top(e, sig);
+        if (sig->heap_size == 0)
+            break;
+        us_heap_entry top = sig->heap[0];
+        if (!skip || !skip(e, ctx, top.agent)) {
+            agents[found] = top.agent;
+            if (scores)
+                scores[found] = strategy_score(e, sig, top);
+            found++;
+        }
+        taken[n++] = top;
+        heap_remove(e, sig, 0);
+    }
+    for (size_t i = 0; i < n; i++)
+        heap_push(e, sig, taken[i].agent, taken[i].member);
+    return found;
 }
 
 uint32_t us_index_pick_unless(usher_engine *e, uint32_t s, us_index_skip_fn skip, const void *ctx)
@@ -341,17 +423,7 @@ uint32_t us_index_pick_unless(usher_engine *e, uint32_t s, us_index_skip_fn skip
     uint32_t agent = us_index_pick(e, s);
     if (agent == US_NONE || !skip(e, ctx, agent))
         return agent;
-    pick_search p = {e, &e->index.sigs[s], skip, ctx};
-    size_t pos = us_heap_first_unless(p.sig->heap_size, pick_before, pick_skip, &p);
-    return pos == US_HEAP_NONE ? US_NONE : p.sig->heap[pos].agent;
-}
-
-static bool skip_none(const usher_engine *e, const void *ctx, uint32_t agent)
-{
-    (void)e;
-    (void)ctx;
-    (void)agent;
-    return false;
+    return first_current(e, s, skip, ctx, &agent, NULL, 1) ? agent : US_NONE;
 }
 
 /* The strategy's own measure of an agent, higher first (see usher.h,
@@ -373,18 +445,11 @@ static int64_t strategy_score(const usher_engine *e, const us_sig *sig, us_heap_
     }
 }
 
-size_t us_index_candidates(const usher_engine *e, uint32_t s, us_index_skip_fn skip,
-                           const void *ctx, uint32_t *agents, int64_t *scores, size_t k)
+size_t us_index_candidates(usher_engine *e, uint32_t s, us_index_skip_fn skip, const void *ctx,
+                           uint32_t *agents, int64_t *scores, size_t k)
 {
-    size_t pos[USHER_MAX_SCORE_CANDIDATES];
-    pick_search p = {e, &e->index.sigs[s], skip ? skip : skip_none, ctx};
     k = k < USHER_MAX_SCORE_CANDIDATES ? k : USHER_MAX_SCORE_CANDIDATES;
-    size_t n = us_heap_first_k(p.sig->heap_size, pick_before, pick_skip, &p, pos, k);
-    for (size_t i = 0; i < n; i++) {
-        agents[i] = p.sig->heap[pos[i]].agent;
-        scores[i] = strategy_score(e, p.sig, p.sig->heap[pos[i]]);
-    }
-    return n;
+    return first_current(e, s, skip, ctx, agents, scores, k);
 }
 
 int64_t us_index_score(const usher_engine *e, uint32_t s, uint32_t agent)
@@ -392,7 +457,7 @@ int64_t us_index_score(const usher_engine *e, uint32_t s, uint32_t agent)
     const us_agent *a = us_agent_at(e, agent);
     for (size_t m = 0; m < a->member_count; m++)
         if (a->members[m].sig == s)
-            return strategy_score(e, &e->index.sigs[s], (us_heap_entry){agent, (uint32_t)m});
+            return strategy_score(e, &e->index.sigs[s], (us_heap_entry){agent, (uint32_t)m, 0});
     return 0;
 }
 
@@ -620,11 +685,13 @@ static bool agent_consistent(const usher_engine *e, const us_agent *a, uint32_t 
         if (sig->refs == 0 || !agent_meets(a, sig))
             return false;
         bool in_heap = mb->heap_pos != US_NONE;
-        if (in_heap != eligible_now(e, a, sig->channel))
+        if (eligible_now(e, a, sig->channel) && !in_heap) /* the heap is lazy the other way */
             return false;
         if (in_heap && (mb->heap_pos >= sig->heap_size || sig->heap[mb->heap_pos].agent != slot ||
                         sig->heap[mb->heap_pos].member != m))
             return false;
+        if (in_heap && lazy_keys(sig) && sig->heap[mb->heap_pos].key > a->idle_since)
+            return false; /* filed keys may only lag */
         for (size_t other = 0; other < m; other++)
             if (a->members[other].sig == mb->sig)
                 return false;
@@ -642,7 +709,8 @@ static bool sig_consistent(const usher_engine *e, const us_sig *sig)
             eligible += eligible_now(e, a, sig->channel);
         }
     }
-    if (meet != sig->members || eligible != sig->heap_size || sig->heap_capacity < meet)
+    if (meet != sig->members || eligible > sig->heap_size || sig->heap_size > meet ||
+        sig->heap_capacity < meet)
         return false;
     for (size_t pos = 1; pos < sig->heap_size; pos++)
         if (before(e, sig, sig->heap[pos], sig->heap[(pos - 1) / 2]))

@@ -2,8 +2,9 @@
  * The eligibility index: for each signature (a channel, a selection
  * strategy, a set of required skills with minimum levels, and preferred
  * skills with weights under USHER_STRATEGY_BEST_SKILL) the agents whose
- * skills meet it, and among them a heap of those eligible for the channel
- * now, in the strategy's order. Updated incrementally on every change of
+ * skills meet it, and a lazy heap that holds every member eligible for the
+ * channel now (and perhaps some that no longer are), in the strategy's
+ * order (see index.c). Updated incrementally on every change of
  * an agent's skills, eligibility or ordering key. Waiting tickets are
  * filed by signature too (router.h): a ticket's signature names the
  * agents who could take it.
@@ -19,6 +20,7 @@
 typedef struct us_heap_entry {
     uint32_t agent;  /* agent slot */
     uint32_t member; /* index in that agent's membership array */
+    uint64_t key;    /* longest idle and random: the idle time filed with */
 } us_heap_entry;
 
 typedef struct us_sig {
@@ -82,8 +84,8 @@ uint32_t us_index_pick_unless(usher_engine *e, uint32_t sig, us_index_skip_fn sk
 /* The first k (at most USHER_MAX_SCORE_CANDIDATES) eligible agents in
  * the strategy's order that `skip` (NULL: none) does not pass over, with
  * their strategy scores (usher_score_fn). Returns how many. */
-size_t us_index_candidates(const usher_engine *e, uint32_t sig, us_index_skip_fn skip,
-                           const void *ctx, uint32_t *agents, int64_t *scores, size_t k);
+size_t us_index_candidates(usher_engine *e, uint32_t sig, us_index_skip_fn skip, const void *ctx,
+                           uint32_t *agents, int64_t *scores, size_t k);
 /* An agent's strategy score for a signature it is a member of (else 0). */
 int64_t us_index_score(const usher_engine *e, uint32_t sig, uint32_t agent);
 

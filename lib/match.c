@@ -198,13 +198,16 @@ static bool excluded_agent(const usher_engine *e, const void *ctx, uint32_t agen
     return us_ticket_excludes(e, ctx, agent);
 }
 
-/* True if the agent is in the heap of eligible agents of the signature. */
+/* True if the agent is a member of the signature and eligible for its
+ * channel now. */
 static bool eligible_in(const usher_engine *e, uint32_t agent, uint32_t sig)
 {
     const us_agent *a = us_agent_at(e, agent);
+    if (!((a->ready_mask >> e->index.sigs[sig].channel) & 1u))
+        return false;
     for (size_t m = 0; m < a->member_count; m++)
         if (a->members[m].sig == sig)
-            return a->members[m].heap_pos != US_NONE;
+            return true;
     return false;
 }
 
@@ -294,7 +297,7 @@ static uint32_t best_ticket_for(const usher_engine *e, uint32_t slot)
     for (size_t m = 0; m < a->member_count; m++) {
         const us_membership *mb = &a->members[m];
         const us_sig *sig = &e->index.sigs[mb->sig];
-        if (mb->heap_pos == US_NONE || sig->waiting == 0)
+        if (!((a->ready_mask >> sig->channel) & 1u) || sig->waiting == 0)
             continue;
         for (uint32_t b = sig->buckets; b != US_NONE; b = us_bucket_at(e, b)->sig_next) {
             uint32_t top = us_bucket_top_for(e, b, slot);
