@@ -1490,9 +1490,11 @@ USHER_API usher_status usher_offer_reject(usher_engine *engine, uint64_t ticket_
 
 #define USHER_CALENDAR_24_7 0u
 #define USHER_CALENDAR_TIME_MAX UINT64_C(253402300799999)
-/* The most open intervals in a week, and holidays in a calendar. */
+/* The most open intervals in a week, holidays in a calendar, and separate
+ * closed stretches on one date. */
 #define USHER_MAX_OPEN_INTERVALS 64u
 #define USHER_MAX_HOLIDAYS 4096u
+#define USHER_MAX_CLOSED_PER_DAY 64u
 /* The longest zone name usher_calendar_add() accepts. */
 #define USHER_ZONE_NAME_MAX 255u
 
@@ -1557,7 +1559,8 @@ USHER_API usher_status usher_calendar_set_hours(usher_engine *engine, uint32_t c
  * Returns USHER_OK; USHER_EINVAL if engine is NULL, calendar_id is 0, the
  * date is not a valid date of years 1970 .. 9999, or the minutes are not
  * 0 <= from_minute < to_minute <= 1440; USHER_ENOTFOUND; USHER_ELIMIT
- * beyond USHER_MAX_HOLIDAYS; USHER_ENOMEM; USHER_ECLOSED. Callback: yes.
+ * beyond USHER_MAX_HOLIDAYS, or beyond USHER_MAX_CLOSED_PER_DAY separate
+ * stretches on that date; USHER_ENOMEM; USHER_ECLOSED. Callback: yes.
  */
 USHER_API usher_status usher_calendar_add_holiday(usher_engine *engine, uint32_t calendar_id,
                                                   uint32_t year, uint32_t month, uint32_t day,
@@ -1613,7 +1616,10 @@ USHER_API usher_status usher_calendar_next_open(const usher_engine *engine, uint
  * warning thresholds (per mille of the target) raise USHER_EVENT_SLA_WARNING
  * and the deadline USHER_EVENT_SLA_BREACHED, once each per cycle, in order,
  * each carrying its exact time in due_ms, also when the host's clock jumps
- * past several; a target completed in time raises USHER_EVENT_SLA_MET.
+ * past several; a target completed in time raises USHER_EVENT_SLA_MET. With
+ * USHER_SLA_HOLD_EVENTS, events that fall due while the policy's calendar
+ * is closed are held (also across a pause) and raised together at its next
+ * opening, in order, their due_ms exact.
  *
  * A ticket's policy is chosen by the rules (usher_sla_set_rules: the first
  * rule matching its channel, queue, tier and priority wins, else the
@@ -1719,8 +1725,8 @@ USHER_API void usher_sla_spec_init(usher_sla_spec *spec);
 /*
  * Starts tracking ticket ticket_id (any 64-bit id; it need not be a routed
  * ticket): its policy is chosen and FIRST_RESPONSE, PERIODIC_UPDATE and
- * RESOLUTION start at created_ms. Events already due fire at the next
- * usher_advance().
+ * RESOLUTION start at created_ms. Events that fell due since created_ms
+ * are raised by this call, in time order, each with its own due_ms.
  * Returns USHER_OK; USHER_EINVAL if engine or spec is NULL,
  * spec->struct_size is too small or created_ms is later than the clock;
  * USHER_EEXIST if the ticket is tracked; USHER_ENOTFOUND if no policy
@@ -1733,7 +1739,9 @@ USHER_API usher_status usher_sla_start(usher_engine *engine, uint64_t ticket_id,
  * The ticket's channel, queue, tier or priority changed: its policy is
  * chosen again (created_ms is ignored) and its targets recomputed keeping
  * the time already elapsed. A target the new policy lacks stops; one it
- * adds starts as if it had run since the creation.
+ * adds starts as if it had run since the creation; one whose elapsed time
+ * already exceeds its new length is breached by this call (due_ms: now).
+ * While pending, the new policy's pause_mask says what is paused.
  * Returns as usher_sla_start(), USHER_ENOTFOUND also for an untracked
  * ticket.
  */
@@ -1752,6 +1760,9 @@ enum usher_sla_report {
 
 /*
  * Reports what happened to ticket ticket_id now (see "SLA tracking").
+ * Warnings and breaches that fell due before now and were not raised yet
+ * (the host's clock has not been advanced to them) are raised first: a
+ * reply after the deadline is late even before the breach event came.
  * PENDING_CUSTOMER while pending and RESUMED while not pending, SOLVED
  * while solved and anything but REOPENED after it are USHER_ESTATE.
  * Returns USHER_OK; USHER_EINVAL if engine is NULL or `what` is unknown;

@@ -14,7 +14,7 @@
 #define DAY_MIN 1440
 #define DAY_MS (DAY_MIN * MINUTE_MS)
 #define WEEK_MIN (7 * DAY_MIN)
-#define MAX_SEGMENTS (2 * USHER_MAX_OPEN_INTERVALS + 2)
+#define MAX_SEGMENTS (2 * USHER_MAX_OPEN_INTERVALS + 2 + USHER_MAX_CLOSED_PER_DAY)
 
 typedef struct segment {
     uint16_t from, to; /* minutes of the local day, to <= 1440 */
@@ -83,6 +83,14 @@ static uint32_t first_holiday(const us_calendar *c, int64_t day)
     return lo;
 }
 
+uint32_t us_calendar_stretches_with(const us_calendar *c, int64_t day, uint16_t from, uint16_t to)
+{
+    uint32_t n = 1;
+    for (uint32_t i = first_holiday(c, day); i < c->holiday_count && c->holidays[i].day == day; i++)
+        n += c->holidays[i].to < from || c->holidays[i].from > to; /* stays separate */
+    return n;
+}
+
 void us_calendar_close(us_calendar *c, int64_t day, uint16_t from, uint16_t to)
 {
     us_holiday *h = c->holidays;
@@ -121,7 +129,7 @@ static uint32_t week_segments(const us_calendar *c, int64_t day, segment *out)
 /* Removes [from, to) from sorted segments; returns the new count. */
 static uint32_t cut(segment *s, uint32_t n, uint16_t from, uint16_t to)
 {
-    segment kept[MAX_SEGMENTS + USHER_MAX_OPEN_INTERVALS];
+    segment kept[MAX_SEGMENTS];
     uint32_t k = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (s[i].to <= from || s[i].from >= to) {
@@ -139,7 +147,8 @@ static uint32_t cut(segment *s, uint32_t n, uint16_t from, uint16_t to)
 
 /* The open segments of local day `day`. A cut splits one segment at most
  * once and holidays of one day do not overlap, so the count stays below
- * the week's segments plus the day's holidays. */
+ * the week's segments plus the day's closed stretches (at most
+ * USHER_MAX_CLOSED_PER_DAY). */
 static uint32_t day_segments(const us_calendar *c, int64_t day, segment *out)
 {
     uint32_t n = week_segments(c, day, out);
@@ -181,6 +190,9 @@ static int64_t regular_weeks(const us_calendar *c, int64_t day, int64_t limit)
 
 /* ---- the arithmetic --------------------------------------------------------------------------- */
 
+/* The last local day the arithmetic needs to look at. */
+#define LAST_DAY ((int64_t)(USHER_CALENDAR_TIME_MAX / DAY_MS) + 2)
+
 uint64_t us_calendar_add(const us_calendar *c, uint64_t from, uint64_t business)
 {
     if (business == 0)
@@ -188,11 +200,14 @@ uint64_t us_calendar_add(const us_calendar *c, uint64_t from, uint64_t business)
     uint64_t left = business, week = c->always_open ? 7 * DAY_MS : c->week_open_ms;
     int64_t start = (int64_t)from;
     for (int64_t day = local_day_of(c, start);; day++) {
+        if (day > LAST_DAY)
+            return USHER_TIME_NEVER;
         int64_t day_start = utc_of(c, day, 0);
         if (day_start > (int64_t)USHER_CALENDAR_TIME_MAX)
             return USHER_TIME_NEVER;
         if (day_start >= start && week > 0) {
-            int64_t weeks = regular_weeks(c, day, (int64_t)((left - 1) / week));
+            uint64_t whole = (left - 1) / week, room = (uint64_t)(LAST_DAY - day) / 7;
+            int64_t weeks = regular_weeks(c, day, (int64_t)(whole < room ? whole : room));
             if (weeks > 0) {
                 left -= (uint64_t)weeks * week;
                 day += 7 * weeks - 1;
@@ -200,7 +215,7 @@ uint64_t us_calendar_add(const us_calendar *c, uint64_t from, uint64_t business)
                 continue;
             }
         }
-        segment seg[MAX_SEGMENTS + USHER_MAX_OPEN_INTERVALS];
+        segment seg[MAX_SEGMENTS];
         uint32_t n = day_segments(c, day, seg);
         for (uint32_t i = 0; i < n; i++) {
             int64_t lo = utc_of(c, day, seg[i].from), hi = utc_of(c, day, seg[i].to);
@@ -219,8 +234,10 @@ uint64_t us_calendar_between(const us_calendar *c, uint64_t from, uint64_t to)
 {
     uint64_t sum = 0, week = c->always_open ? 7 * DAY_MS : c->week_open_ms;
     int64_t a = (int64_t)from, b = (int64_t)to;
-    int64_t last_day = local_day_of(c, b);
-    for (int64_t day = local_day_of(c, a); day <= last_day; day++) {
+    /* Not local_day_of(b): when clocks go back across midnight, b's local
+     * day is earlier than days that began before b. */
+    int64_t last_day = local_day_of(c, b) + 1;
+    for (int64_t day = local_day_of(c, a); day <= last_day && utc_of(c, day, 0) < b; day++) {
         if (utc_of(c, day, 0) >= a) {
             int64_t weeks = regular_weeks(c, day, (last_day - day) / 7);
             if (weeks > 0 && utc_of(c, day + 7 * weeks, 0) <= b) {
@@ -229,7 +246,7 @@ uint64_t us_calendar_between(const us_calendar *c, uint64_t from, uint64_t to)
                 continue;
             }
         }
-        segment seg[MAX_SEGMENTS + USHER_MAX_OPEN_INTERVALS];
+        segment seg[MAX_SEGMENTS];
         uint32_t n = day_segments(c, day, seg);
         for (uint32_t i = 0; i < n; i++) {
             int64_t lo = utc_of(c, day, seg[i].from), hi = utc_of(c, day, seg[i].to);
@@ -248,12 +265,14 @@ uint64_t us_calendar_next_open(const us_calendar *c, uint64_t at)
     for (int64_t day = local_day_of(c, t);; day++) {
         if (utc_of(c, day, 0) > (int64_t)USHER_CALENDAR_TIME_MAX)
             return USHER_TIME_NEVER;
-        segment seg[MAX_SEGMENTS + USHER_MAX_OPEN_INTERVALS];
+        segment seg[MAX_SEGMENTS];
         uint32_t n = day_segments(c, day, seg);
         for (uint32_t i = 0; i < n; i++) {
             int64_t lo = utc_of(c, day, seg[i].from), hi = utc_of(c, day, seg[i].to);
-            if (hi > t && hi > lo)
-                return (uint64_t)(lo > t ? lo : t);
+            if (hi > t && hi > lo) {
+                uint64_t open = (uint64_t)(lo > t ? lo : t);
+                return open <= USHER_CALENDAR_TIME_MAX ? open : USHER_TIME_NEVER;
+            }
         }
     }
 }

@@ -49,6 +49,9 @@ void us_calendar_set_week(us_calendar *c, const us_week_interval *week, uint32_t
 bool us_calendar_week_from(const usher_open_hours *hours, size_t count, us_week_interval *out,
                            uint32_t *out_count);
 
+/* How many closed stretches `day` would have with [from, to) added. */
+uint32_t us_calendar_stretches_with(const us_calendar *c, int64_t day, uint16_t from, uint16_t to);
+
 /* Merges a closed stretch into the holidays (room for one more reserved:
  * holiday_count < holiday_capacity). */
 void us_calendar_close(us_calendar *c, int64_t day, uint16_t from, uint16_t to);

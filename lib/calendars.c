@@ -214,7 +214,10 @@ USHER_API usher_status usher_calendar_add_holiday(usher_engine *e, uint32_t cale
     usher_status st = find_mutable(e, calendar_id, &c);
     if (st != USHER_OK)
         return st;
-    if (c->holiday_count >= USHER_MAX_HOLIDAYS)
+    int64_t date = us_days_from_civil(year, month, day);
+    if (c->holiday_count >= USHER_MAX_HOLIDAYS ||
+        us_calendar_stretches_with(c, date, (uint16_t)from_minute, (uint16_t)to_minute) >
+            USHER_MAX_CLOSED_PER_DAY)
         return USHER_ELIMIT;
     size_t capacity = c->holiday_capacity;
     void *holidays = c->holidays;
@@ -224,8 +227,7 @@ USHER_API usher_status usher_calendar_add_holiday(usher_engine *e, uint32_t cale
         return us_finish(e, st);
     c->holidays = holidays;
     c->holiday_capacity = (uint32_t)capacity;
-    us_calendar_close(c, us_days_from_civil(year, month, day), (uint16_t)from_minute,
-                      (uint16_t)to_minute);
+    us_calendar_close(c, date, (uint16_t)from_minute, (uint16_t)to_minute);
     return us_finish(e, USHER_OK);
 }
 

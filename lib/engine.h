@@ -33,7 +33,7 @@ enum us_timer_tag {
 
 /* The most events one timer expiry can queue, and the most timers it can
  * schedule (both reserved before it runs). */
-#define US_MAX_EVENTS_PER_EXPIRY 8
+#define US_MAX_EVENTS_PER_EXPIRY (8 + US_SLA_EVENTS)
 #define US_MAX_TIMERS_PER_EXPIRY (2 + USHER_SLA_TARGETS)
 
 struct usher_engine {

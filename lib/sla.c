@@ -110,33 +110,61 @@ static void notify(usher_engine *e, uint32_t slot)
 
 /* ---- events ------------------------------------------------------------------------------ */
 
+#define NO_HELD UINT8_MAX
+
+
 static uint32_t timer_data(uint32_t slot, uint32_t t) { return slot * USHER_SLA_TARGETS + t; }
 
-/* Schedules the clock's next event, or drops its timer when none is left
- * (a wheel node reserved when the clock has no timer). */
-static void schedule(usher_engine *e, uint32_t slot, uint32_t t)
+static bool holds_events(const usher_sla_policy_def *def)
+{
+    return def->flags & USHER_SLA_HOLD_EVENTS;
+}
+
+/* When the policy's calendar next opens at or after `at` (`at` itself
+ * when it does not hold events, or never opens). */
+static uint64_t release_time(const usher_engine *e, const usher_sla_policy_def *def, uint64_t at)
+{
+    if (!holds_events(def) || at > USHER_CALENDAR_TIME_MAX)
+        return at;
+    uint64_t open = us_calendar_next_open(calendar_of(e, def), at);
+    return open == USHER_TIME_NEVER ? at : open;
+}
+
+/* The exact time of the clock's next event while it runs, or
+ * USHER_TIME_NEVER. */
+static uint64_t next_event_due(const usher_engine *e, const us_sla *r, uint32_t t)
+{
+    const us_sla_clock *c = &r->clocks[t];
+    const usher_sla_policy_def *def = def_of(e, r);
+    if (c->state != US_CLOCK_RUNNING || c->next_event > def->warning_count)
+        return USHER_TIME_NEVER;
+    uint64_t at = threshold(def, t, c->next_event);
+    return project(e, def, t, c->run_since, at > c->elapsed ? at - c->elapsed : 0);
+}
+
+/* Points the clock's timer at its next event or at the release of its held
+ * events, whichever comes first, or drops it (a wheel node reserved when
+ * the clock has no timer). */
+static void arm(usher_engine *e, uint32_t slot, uint32_t t)
 {
     us_sla *r = record_at(e, slot);
     us_sla_clock *c = &r->clocks[t];
-    const usher_sla_policy_def *def = def_of(e, r);
-    if (c->state != US_CLOCK_RUNNING || c->next_event > def->warning_count) {
+    uint64_t at = next_event_due(e, r, t);
+    if (c->held_from != NO_HELD) {
+        uint64_t release = release_time(e, def_of(e, r), us_now(e));
+        at = release < at ? release : at;
+    }
+    if (at == USHER_TIME_NEVER) {
         if (c->timer != US_NONE)
             us_wheel_cancel(&e->wheel, c->timer);
         c->timer = US_NONE;
         return;
     }
-    uint64_t at = threshold(def, t, c->next_event);
-    c->event_due = project(e, def, t, c->run_since, at > c->elapsed ? at - c->elapsed : 0);
-    uint64_t deliver = c->event_due;
-    if (def->flags & USHER_SLA_HOLD_EVENTS && deliver <= USHER_CALENDAR_TIME_MAX) {
-        uint64_t open = us_calendar_next_open(calendar_of(e, def), deliver);
-        deliver = open == USHER_TIME_NEVER ? deliver : open;
-    }
-    deliver = deliver < USHER_TIME_MAX ? deliver : USHER_TIME_MAX;
+    at = at < USHER_TIME_MAX ? at : USHER_TIME_MAX;
     if (c->timer == US_NONE)
-        (void)us_wheel_schedule(&e->wheel, deliver, US_TIMER_SLA, timer_data(slot, t), &c->timer);
+        (void)us_wheel_schedule(&e->wheel, at, US_TIMER_SLA, timer_data(slot, t), &c->timer);
     else
-        us_wheel_reschedule(&e->wheel, c->timer, deliver);
+        us_wheel_reschedule(&e->wheel, c->timer, at);
 }
 
 static void sla_event(usher_engine *e, int32_t type, const us_sla *r, uint32_t t, int64_t value,
@@ -153,25 +181,89 @@ static void sla_event(usher_engine *e, int32_t type, const us_sla *r, uint32_t t
     us_events_push(e, &event);
 }
 
+/* Raises event k of the clock (a warning, or the breach), which fell due
+ * at due_at[k]. */
+static void deliver(usher_engine *e, const us_sla *r, uint32_t t, uint32_t k)
+{
+    const usher_sla_policy_def *def = def_of(e, r);
+    uint64_t due = r->clocks[t].due_at[k];
+    if (k < def->warning_count)
+        sla_event(e, USHER_EVENT_SLA_WARNING, r, t,
+                  (int64_t)(def->target_ms[t] - threshold(def, t, k)), def->warning_permille[k],
+                  due);
+    else
+        sla_event(e, USHER_EVENT_SLA_BREACHED, r, t, (int64_t)(us_now(e) - due), 0, due);
+}
+
+static void mark_breached(usher_engine *e, us_sla *r, uint32_t t)
+{
+    if (r->clocks[t].breached)
+        return;
+    r->clocks[t].breached = true;
+    count(e, r, t, false);
+}
+
+/* The clock's next event fell due at `due` (<= now): raised now, or held
+ * while the calendar is closed. */
+static void fall_due(usher_engine *e, us_sla *r, uint32_t t, uint64_t due)
+{
+    us_sla_clock *c = &r->clocks[t];
+    const usher_sla_policy_def *def = def_of(e, r);
+    uint32_t k = c->next_event++;
+    c->due_at[k] = due;
+    if (k == def->warning_count)
+        mark_breached(e, r, t);
+    if (c->held_from != NO_HELD || release_time(e, def, due) > us_now(e)) {
+        if (c->held_from == NO_HELD)
+            c->held_from = (uint8_t)k;
+        return;
+    }
+    deliver(e, r, t, k);
+}
+
+/* Raises the held events if the calendar is open now. */
+static void release_held(usher_engine *e, us_sla *r, uint32_t t)
+{
+    us_sla_clock *c = &r->clocks[t];
+    if (c->held_from == NO_HELD || release_time(e, def_of(e, r), us_now(e)) > us_now(e))
+        return;
+    for (uint32_t k = c->held_from; k < c->next_event; k++)
+        deliver(e, r, t, k);
+    c->held_from = NO_HELD;
+}
+
+/* Every event of the ticket's clocks that fell due by now and was not yet
+ * raised, in time order across the clocks (a ticket started in the past,
+ * or completed before its timer fired). */
+static void catch_up(usher_engine *e, uint32_t slot)
+{
+    us_sla *r = record_at(e, slot);
+    for (;;) {
+        uint32_t first = USHER_SLA_TARGETS;
+        uint64_t first_due = USHER_TIME_NEVER;
+        for (uint32_t t = 0; t < USHER_SLA_TARGETS; t++) {
+            uint64_t due = next_event_due(e, r, t);
+            if (due <= us_now(e) && due < first_due) {
+                first = t;
+                first_due = due;
+            }
+        }
+        if (first == USHER_SLA_TARGETS)
+            return;
+        fall_due(e, r, first, first_due);
+    }
+}
+
 void us_expire_sla(usher_engine *e, uint32_t timer)
 {
     uint32_t data = (uint32_t)us_wheel_data(&e->wheel, timer);
     uint32_t slot = data / USHER_SLA_TARGETS, t = data % USHER_SLA_TARGETS;
     us_sla *r = record_at(e, slot);
-    us_sla_clock *c = &r->clocks[t];
-    const usher_sla_policy_def *def = def_of(e, r);
-    uint32_t k = c->next_event++;
-    if (k < def->warning_count) {
-        sla_event(e, USHER_EVENT_SLA_WARNING, r, t,
-                  (int64_t)(def->target_ms[t] - threshold(def, t, k)), def->warning_permille[k],
-                  c->event_due);
-    } else {
-        c->breached = true;
-        count(e, r, t, false);
-        sla_event(e, USHER_EVENT_SLA_BREACHED, r, t, (int64_t)(us_now(e) - c->event_due), 0,
-                  c->event_due);
-    }
-    schedule(e, slot, t);
+    release_held(e, r, t);
+    uint64_t due = next_event_due(e, r, t);
+    if (due <= us_now(e))
+        fall_due(e, r, t, due);
+    arm(e, slot, t);
 }
 
 /* ---- clock changes ---------------------------------------------------------------------- */
@@ -183,6 +275,7 @@ static void start(usher_engine *e, uint32_t slot, uint32_t t, uint64_t at)
     c->state = US_CLOCK_RUNNING;
     c->breached = false;
     c->next_event = 0;
+    c->held_from = NO_HELD;
     c->elapsed = 0;
     c->run_since = at;
     c->due = project(e, def_of(e, r), t, at, def_of(e, r)->target_ms[t]);
@@ -190,7 +283,7 @@ static void start(usher_engine *e, uint32_t slot, uint32_t t, uint64_t at)
         c->state = US_CLOCK_PAUSED;
         c->elapsed = measure(e, def_of(e, r), t, at, us_now(e));
     }
-    schedule(e, slot, t);
+    arm(e, slot, t);
 }
 
 static void pause_clock(usher_engine *e, uint32_t slot, uint32_t t)
@@ -200,7 +293,7 @@ static void pause_clock(usher_engine *e, uint32_t slot, uint32_t t)
         return;
     c->elapsed = elapsed_now(e, record_at(e, slot), t);
     c->state = US_CLOCK_PAUSED;
-    schedule(e, slot, t);
+    arm(e, slot, t); /* held events stay held */
 }
 
 static void resume_clock(usher_engine *e, uint32_t slot, uint32_t t)
@@ -214,10 +307,11 @@ static void resume_clock(usher_engine *e, uint32_t slot, uint32_t t)
     uint64_t target = def_of(e, r)->target_ms[t];
     c->due = project(e, def_of(e, r), t, c->run_since,
                      target > c->elapsed ? target - c->elapsed : 0);
-    schedule(e, slot, t);
+    arm(e, slot, t);
 }
 
-/* The target was satisfied now: met (event) unless breached. */
+/* The target was satisfied now: met (event) unless it was breached
+ * (callers catch up first, so a breach already due is known). */
 static void complete(usher_engine *e, uint32_t slot, uint32_t t)
 {
     us_sla *r = record_at(e, slot);
@@ -226,7 +320,7 @@ static void complete(usher_engine *e, uint32_t slot, uint32_t t)
         return;
     c->elapsed = elapsed_now(e, r, t);
     c->state = US_CLOCK_DONE;
-    schedule(e, slot, t);
+    arm(e, slot, t);
     if (!c->breached) {
         count(e, r, t, true);
         sla_event(e, USHER_EVENT_SLA_MET, r, t, (int64_t)(def_of(e, r)->target_ms[t] - c->elapsed),
@@ -241,7 +335,7 @@ static void stop(usher_engine *e, uint32_t slot, uint32_t t)
         return;
     c->elapsed = elapsed_now(e, record_at(e, slot), t);
     c->state = US_CLOCK_STOPPED;
-    schedule(e, slot, t);
+    arm(e, slot, t);
 }
 
 /* ---- tracking a ticket -------------------------------------------------------------------- */
@@ -278,7 +372,7 @@ USHER_API usher_status usher_sla_start(usher_engine *e, uint64_t ticket_id,
     uint32_t policy = us_sla_choose(e, spec->channel, spec->queue, spec->tier, spec->priority);
     if (policy == US_NONE)
         return USHER_ENOTFOUND;
-    usher_status st = us_reserve(e, 0, USHER_SLA_TARGETS);
+    usher_status st = us_reserve(e, US_SLA_EVENTS, USHER_SLA_TARGETS);
     if (st == USHER_OK)
         st = us_pool_reserve(&e->slas.records, &e->alloc);
     if (st == USHER_OK)
@@ -295,22 +389,39 @@ USHER_API usher_status usher_sla_start(usher_engine *e, uint64_t ticket_id,
     r->queue = spec->queue;
     r->tier = spec->tier;
     r->priority = spec->priority;
-    for (uint32_t t = 0; t < USHER_SLA_TARGETS; t++)
+    for (uint32_t t = 0; t < USHER_SLA_TARGETS; t++) {
         r->clocks[t].timer = US_NONE;
+        r->clocks[t].held_from = NO_HELD;
+    }
     (void)us_idmap_insert(&e->slas.by_ticket, ticket_id, slot);
     static const uint32_t from_creation[] = {USHER_SLA_FIRST_RESPONSE, USHER_SLA_PERIODIC_UPDATE,
                                              USHER_SLA_RESOLUTION};
     for (size_t i = 0; i < sizeof from_creation / sizeof *from_creation; i++)
         if (has_target(def_of(e, r), from_creation[i]))
             start(e, slot, from_creation[i], r->created);
+    catch_up(e, slot); /* what fell due since the creation, in time order */
     notify(e, slot);
     return us_finish(e, USHER_OK);
+}
+
+/* While pending, the new policy's pause_mask decides what is paused. */
+static void repause(usher_engine *e, uint32_t slot)
+{
+    us_sla *r = record_at(e, slot);
+    uint32_t mask = def_of(e, r)->pause_mask;
+    for (uint32_t t = 0; r->pending && t < USHER_SLA_TARGETS; t++) {
+        if (mask >> t & 1)
+            pause_clock(e, slot, t);
+        else
+            resume_clock(e, slot, t);
+    }
 }
 
 /* Moves a tracked ticket to another policy, keeping elapsed time. */
 static void change_policy(usher_engine *e, uint32_t slot, uint32_t policy)
 {
     us_sla *r = record_at(e, slot);
+    catch_up(e, slot);
     for (uint32_t t = 0; t < USHER_SLA_TARGETS; t++) /* fold running time into elapsed */
         if (r->clocks[t].state == US_CLOCK_RUNNING) {
             r->clocks[t].elapsed = elapsed_now(e, r, t);
@@ -338,8 +449,10 @@ static void change_policy(usher_engine *e, uint32_t slot, uint32_t policy)
             uint64_t target = def->target_ms[t];
             c->due = project(e, def, t, c->run_since, target > c->elapsed ? target - c->elapsed : 0);
         }
-        schedule(e, slot, t);
+        arm(e, slot, t);
     }
+    repause(e, slot);
+    catch_up(e, slot); /* a new, shorter target may be due already */
 }
 
 static usher_status update(usher_engine *e, uint64_t ticket, uint32_t channel, uint32_t queue,
@@ -375,7 +488,7 @@ USHER_API usher_status usher_sla_update(usher_engine *e, uint64_t ticket_id,
         return st;
     if (us_sla_choose(e, spec->channel, spec->queue, spec->tier, spec->priority) == US_NONE)
         return USHER_ENOTFOUND;
-    st = us_reserve(e, 0, USHER_SLA_TARGETS);
+    st = us_reserve(e, US_SLA_EVENTS, USHER_SLA_TARGETS);
     if (st == USHER_OK)
         st = update(e, ticket_id, spec->channel, spec->queue, spec->tier, spec->priority);
     return us_finish(e, st);
@@ -476,9 +589,10 @@ USHER_API usher_status usher_sla_report(usher_engine *e, uint64_t ticket_id, uin
         return st;
     if (!report_fits(record_at(e, slot), what))
         return USHER_ESTATE;
-    st = us_reserve(e, USHER_SLA_TARGETS, USHER_SLA_TARGETS);
+    st = us_reserve(e, US_SLA_EVENTS, USHER_SLA_TARGETS);
     if (st != USHER_OK)
         return us_finish(e, st);
+    catch_up(e, slot); /* deadlines passed before this report count first */
     switch (what) {
     case USHER_SLA_AGENT_REPLY:
         on_reply(e, slot);
@@ -524,9 +638,10 @@ USHER_API usher_status usher_sla_forget(usher_engine *e, uint64_t ticket_id)
 
 /* ---- queries ------------------------------------------------------------------------------ */
 
-static uint32_t public_state(const us_sla_clock *c)
+static uint32_t public_state(const us_sla_clock *c, uint64_t elapsed, uint64_t target)
 {
-    if (c->breached && c->state != US_CLOCK_INACTIVE)
+    bool late = c->state == US_CLOCK_RUNNING && elapsed >= target; /* not raised yet */
+    if ((c->breached || late) && c->state != US_CLOCK_INACTIVE)
         return USHER_SLA_BREACHED;
     switch (c->state) {
     case US_CLOCK_RUNNING:
@@ -556,12 +671,12 @@ USHER_API usher_status usher_sla_get(const usher_engine *e, uint64_t ticket_id, 
     const us_sla_clock *c = &r->clocks[target];
     usher_sla_target_info out = {0};
     out.struct_size = sizeof out;
-    out.state = public_state(c);
     out.policy = us_sla_policy_at(e, r->policy)->id;
     out.due_ms = c->state == US_CLOCK_RUNNING ? c->due : USHER_TIME_NEVER;
     if (c->state != US_CLOCK_INACTIVE) {
         out.elapsed_ms = elapsed_now(e, r, target);
         out.remaining_ms = (int64_t)def_of(e, r)->target_ms[target] - (int64_t)out.elapsed_ms;
     }
+    out.state = public_state(c, out.elapsed_ms, def_of(e, r)->target_ms[target]);
     return us_copy_out(info, &out, sizeof out, sizeof out);
 }

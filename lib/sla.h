@@ -1,7 +1,8 @@
 /*
  * SLA tracking: policies, the rules that choose them, and per-ticket
- * clocks, one per target, each with at most one wheel timer (its next
- * warning or its breach).
+ * clocks, one per target, each with at most one wheel timer: at its next
+ * event's exact time, or at the calendar's next opening when events that
+ * fell due in closed hours are held.
  */
 #ifndef USHER_SLA_H
 #define USHER_SLA_H
@@ -37,7 +38,9 @@ typedef struct us_sla_clock {
     uint64_t elapsed;   /* target time counted before run_since */
     uint64_t run_since; /* when the current running stretch began */
     uint64_t due;       /* the breach instant, while running */
-    uint64_t event_due; /* the exact time of the scheduled event */
+    /* When each event fell due; events held/raised so far: next_event. */
+    uint64_t due_at[USHER_MAX_SLA_WARNINGS + 1];
+    uint8_t held_from; /* the first event held for open hours, or NO_HELD */
 } us_sla_clock;
 
 typedef struct us_sla {
@@ -60,6 +63,10 @@ typedef struct us_slas {
     uint64_t channel_breached[USHER_MAX_CHANNELS][USHER_SLA_TARGETS];
 } us_slas;
 
+/* The most events one call can raise for a ticket: every warning and
+ * breach of every clock (caught up at once), and a "met" each. */
+#define US_SLA_EVENTS (USHER_SLA_TARGETS * (USHER_MAX_SLA_WARNINGS + 2))
+
 void us_slas_init(us_slas *s, const us_alloc *alloc, uint64_t seed);
 void us_slas_free(usher_engine *e);
 
@@ -67,7 +74,8 @@ void us_slas_free(usher_engine *e);
 bool us_sla_uses_calendar(const usher_engine *e, uint32_t calendar_id);
 
 /* The routing attributes of ticket `ticket` changed: if it is tracked,
- * its policy is chosen again (USHER_SLA_TARGETS wheel nodes reserved). */
+ * its policy is chosen again (US_SLA_EVENTS events and USHER_SLA_TARGETS
+ * wheel nodes reserved). */
 void us_sla_ticket_changed(usher_engine *e, uint64_t ticket, uint32_t queue, uint32_t tier,
                            uint32_t priority);
 

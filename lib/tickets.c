@@ -304,7 +304,7 @@ static usher_status set_rank(usher_engine *e, uint64_t ticket_id, uint32_t value
     usher_status st = us_ticket_find(e, ticket_id, &slot);
     if (st != USHER_OK)
         return st;
-    st = us_reserve(e, 0, USHER_SLA_TARGETS); /* its SLA policy may change */
+    st = us_reserve(e, US_SLA_EVENTS, USHER_SLA_TARGETS); /* its SLA policy may change */
     if (st != USHER_OK)
         return us_finish(e, st);
     us_ticket *t = us_ticket_at(e, slot);
@@ -475,7 +475,8 @@ USHER_API usher_status usher_ticket_transfer(usher_engine *e, uint64_t ticket_id
         return USHER_ESTATE; /* waiting or offered there already */
     /* Events: the transfer, and what ending the work may raise; timers:
      * those of ending the work and the new queue's widening. */
-    st = us_reserve_for(e, 2, US_RELEASE_TIMERS + 1 + USHER_SLA_TARGETS, holder_capacity(e, t));
+    st = us_reserve_for(e, 2 + US_SLA_EVENTS, US_RELEASE_TIMERS + 1 + USHER_SLA_TARGETS,
+                        holder_capacity(e, t));
     if (st == USHER_OK) {
         const us_sig *sig = sig_of(e, t);
         skill_list reqs = {.count = sig->req_count};
