@@ -1001,8 +1001,8 @@ USHER_API usher_status usher_capacity_holder(const usher_engine *engine, uint64_
 enum usher_strategy {
     /* The agent idle longest: since it last took a ticket, ended one or a
      * wrap-up, or became available (an agent who holds work but has room
-     * counts from when it took its latest ticket). Ties: the lower agent
-     * id. */
+     * counts from when it took its latest ticket). Ties (idle since the
+     * same ms): the one that became idle first. */
     USHER_STRATEGY_LONGEST_IDLE = 0,
     /* The agent with the most free capacity units; ties: longest idle. */
     USHER_STRATEGY_MOST_FREE = 1,

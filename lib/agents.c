@@ -147,6 +147,7 @@ void us_agent_set_idle_since(usher_engine *e, uint32_t slot, uint64_t t)
     if (a->idle_since == t)
         return;
     a->idle_since = t;
+    us_index_idle_changed(e, slot);
     us_index_key_changed(e, slot);
 }
 

@@ -31,14 +31,24 @@ typedef struct us_channel {
     uint32_t in_use; /* work and wrap-ups on this channel, all agents */
 } us_channel;
 
+/* A membership named by its agent and its index in the agent's array. */
+typedef struct us_mref {
+    uint32_t agent, member;
+} us_mref;
+
 /* An agent's membership of an eligibility signature whose requirements its
- * skills meet; heap_pos is its place in the signature's heap of eligible
- * agents, or US_NONE while it is not eligible for the signature's channel. */
+ * skills meet; heap_pos is its place in the signature's heap, or
+ * US_IN_LIST under the longest-idle strategy while it is in the
+ * signature's idle list (prev, next), or US_NONE. */
 typedef struct us_membership {
     uint32_t sig;
     uint32_t heap_pos;
     uint32_t score; /* USHER_STRATEGY_BEST_SKILL's score of the agent for it */
+    uint64_t key;   /* in a list: the agent's idle time when it was filed */
+    us_mref prev, next;
 } us_membership;
+
+#define US_IN_LIST 0u
 
 typedef struct us_agent {
     uint64_t id;
@@ -162,7 +172,7 @@ void us_agent_refresh_ready(usher_engine *e, uint32_t slot);
  * events and one wheel node reserved). */
 void us_agent_change_state(usher_engine *e, uint32_t slot, int32_t state, int32_t reason);
 
-/* Sets the time the index orders the agent by. */
+/* Sets the time the index orders the agent by (idle time only grows). */
 void us_agent_set_idle_since(usher_engine *e, uint32_t slot, uint64_t t);
 
 /* Queues an event about an agent at the engine's current time (room

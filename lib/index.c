@@ -206,16 +206,118 @@ static uint32_t skill_score(const us_agent *a, const us_sig *sig)
     return score;
 }
 
+/* ---- the idle list of a longest-idle signature --------------------------------
+ *
+ * Exactly its eligible members, in the order of their idle time. Idle
+ * times only grow, to the current time, so a member whose idle time grows
+ * moves to the tail in O(1); one that becomes eligible with an older idle
+ * time (more capacity, a new skill) walks back from the tail to its place.
+ * Members idle since the same ms keep the order they became idle in.
+ * (Unlike the heaps, lists are not lazy: a lazy list must re-file stale
+ * members far from the tail, which costs more than it saves.) */
+
+static const us_mref no_ref = {US_NONE, US_NONE};
+
+static bool listed(const us_sig *sig) { return sig->strategy == USHER_STRATEGY_LONGEST_IDLE; }
+
+static bool is_ref(us_mref r) { return r.agent != US_NONE; }
+
+static us_membership *member_at(const usher_engine *e, us_mref r)
+{
+    return &us_agent_at(e, r.agent)->members[r.member];
+}
+
+/* Links `node` after `after` (no_ref: at the head). */
+static void link_after(usher_engine *e, us_sig *sig, us_mref node, us_mref after)
+{
+    us_membership *mb = member_at(e, node);
+    us_mref next = is_ref(after) ? member_at(e, after)->next : sig->head;
+    mb->prev = after;
+    mb->next = next;
+    mb->key = us_agent_at(e, node.agent)->idle_since;
+    if (is_ref(after))
+        member_at(e, after)->next = node;
+    else
+        sig->head = node;
+    if (is_ref(next))
+        member_at(e, next)->prev = node;
+    else
+        sig->tail = node;
+    mb->heap_pos = US_IN_LIST;
+    sig->listed++;
+}
+
+static void list_insert(usher_engine *e, us_sig *sig, uint32_t slot, uint32_t m)
+{
+    uint64_t idle = us_agent_at(e, slot)->idle_since;
+    us_mref after = sig->tail;
+    while (is_ref(after) && member_at(e, after)->key > idle)
+        after = member_at(e, after)->prev;
+    link_after(e, sig, (us_mref){slot, m}, after);
+}
+
+static void list_unlink(usher_engine *e, us_sig *sig, uint32_t slot, uint32_t m)
+{
+    us_membership *mb = &us_agent_at(e, slot)->members[m];
+    if (is_ref(mb->prev))
+        member_at(e, mb->prev)->next = mb->next;
+    else
+        sig->head = mb->next;
+    if (is_ref(mb->next))
+        member_at(e, mb->next)->prev = mb->prev;
+    else
+        sig->tail = mb->prev;
+    mb->heap_pos = US_NONE;
+    sig->listed--;
+}
+
+/* The membership at `to` (same agent) was moved there from `from`: its
+ * neighbours learn its new name. */
+static void list_renamed(usher_engine *e, us_sig *sig, us_mref from, us_mref to)
+{
+    us_membership *mb = member_at(e, to);
+    (void)from;
+    if (is_ref(mb->prev))
+        member_at(e, mb->prev)->next = to;
+    else
+        sig->head = to;
+    if (is_ref(mb->next))
+        member_at(e, mb->next)->prev = to;
+    else
+        sig->tail = to;
+}
+
+/* Files an eligible membership in its signature's list or heap. */
+static void file_member(usher_engine *e, us_sig *sig, uint32_t slot, uint32_t m)
+{
+    if (listed(sig) && !sig->building)
+        list_insert(e, sig, slot, m);
+    else
+        heap_push(e, sig, slot, m);
+}
+
+/* A freshly built longest-idle signature: its heap, filled in any order,
+ * becomes its list (the heap pops them longest idle first). */
+static void heap_to_list(usher_engine *e, us_sig *sig)
+{
+    sig->building = false;
+    while (sig->heap_size > 0) {
+        us_heap_entry top = sig->heap[0];
+        heap_remove(e, sig, 0);
+        link_after(e, sig, (us_mref){top.agent, top.member}, sig->tail);
+    }
+}
+
 /* Adds a membership (room reserved in the agent's array and the heap). */
 static void add_membership(usher_engine *e, uint32_t slot, uint32_t s)
 {
     us_agent *a = us_agent_at(e, slot);
     us_sig *sig = &e->index.sigs[s];
     uint32_t m = (uint32_t)a->member_count++;
-    a->members[m] = (us_membership){s, US_NONE, skill_score(a, sig)};
+    a->members[m] = (us_membership){s, US_NONE, skill_score(a, sig), 0, no_ref, no_ref};
     sig->members++;
     if (ready_for(a, sig)) {
-        heap_push(e, sig, slot, m);
+        file_member(e, sig, slot, m);
         became_eligible(e, sig, slot);
     }
 }
@@ -224,15 +326,24 @@ static void remove_membership(usher_engine *e, uint32_t slot, uint32_t m)
 {
     us_agent *a = us_agent_at(e, slot);
     us_sig *sig = &e->index.sigs[a->members[m].sig];
-    if (a->members[m].heap_pos != US_NONE)
-        heap_remove(e, sig, a->members[m].heap_pos);
+    if (a->members[m].heap_pos != US_NONE) {
+        if (listed(sig))
+            list_unlink(e, sig, slot, m);
+        else
+            heap_remove(e, sig, a->members[m].heap_pos);
+    }
     sig->members--;
     uint32_t last = (uint32_t)--a->member_count;
     if (m == last)
         return;
     a->members[m] = a->members[last];
-    if (a->members[m].heap_pos != US_NONE) /* its heap entry names the old index */
-        e->index.sigs[a->members[m].sig].heap[a->members[m].heap_pos].member = m;
+    us_sig *moved = &e->index.sigs[a->members[m].sig];
+    if (a->members[m].heap_pos == US_NONE)
+        return;
+    if (listed(moved)) /* its neighbours name the old index */
+        list_renamed(e, moved, (us_mref){slot, last}, (us_mref){slot, m});
+    else
+        moved->heap[a->members[m].heap_pos].member = m;
 }
 
 static usher_status grow_members(usher_engine *e, us_agent *a, size_t needed)
@@ -315,16 +426,21 @@ void us_index_forget(usher_engine *e, uint32_t slot)
 void us_index_ready_changed(usher_engine *e, uint32_t slot, uint32_t old_mask)
 {
     us_agent *a = us_agent_at(e, slot);
-    uint32_t gained = a->ready_mask & ~old_mask;
-    for (size_t m = 0; gained && m < a->member_count; m++) {
+    uint32_t gained = a->ready_mask & ~old_mask, lost = old_mask & ~a->ready_mask;
+    for (size_t m = 0; (gained | lost) && m < a->member_count; m++) {
         us_sig *sig = &e->index.sigs[a->members[m].sig];
+        if ((lost >> sig->channel) & 1u) {
+            /* Lists drop it now; heap entries go when they reach the top. */
+            if (listed(sig) && a->members[m].heap_pos != US_NONE)
+                list_unlink(e, sig, slot, (uint32_t)m);
+            continue;
+        }
         if (!((gained >> sig->channel) & 1u))
             continue;
         if (a->members[m].heap_pos == US_NONE)
-            heap_push(e, sig, slot, (uint32_t)m);
+            file_member(e, sig, slot, (uint32_t)m);
         became_eligible(e, sig, slot);
     }
-    /* Lost eligibility: the entries go when they reach their heap's top. */
 }
 
 void us_index_key_changed(usher_engine *e, uint32_t slot)
@@ -335,6 +451,18 @@ void us_index_key_changed(usher_engine *e, uint32_t slot)
         us_sig *sig = &e->index.sigs[a->members[m].sig];
         if (pos != US_NONE && !lazy_keys(sig))
             resift(e, sig, pos);
+    }
+}
+
+void us_index_idle_changed(usher_engine *e, uint32_t slot)
+{
+    us_agent *a = us_agent_at(e, slot);
+    for (size_t m = 0; m < a->member_count; m++) {
+        us_sig *sig = &e->index.sigs[a->members[m].sig];
+        if (listed(sig) && a->members[m].heap_pos != US_NONE) { /* to its new place, the tail */
+            list_unlink(e, sig, slot, (uint32_t)m);
+            list_insert(e, sig, slot, (uint32_t)m);
+        }
     }
 }
 
@@ -381,6 +509,8 @@ uint32_t us_index_pick(usher_engine *e, uint32_t s)
         uint32_t pos = random_member(e, sig);
         return pos == US_NONE ? US_NONE : sig->heap[pos].agent;
     }
+    if (listed(sig))
+        return is_ref(sig->head) ? sig->head.agent : US_NONE;
     clean_top(e, sig);
     return sig->heap_size > 0 ? sig->heap[0].agent : US_NONE;
 }
@@ -393,10 +523,27 @@ static int64_t strategy_score(const usher_engine *e, const us_sig *sig, us_heap_
  * then filed back. O((want + passed over) log h); at most MAX_TAKEN looked
  * at. */
 #define MAX_TAKEN 256
+static size_t first_listed(usher_engine *e, const us_sig *sig, us_index_skip_fn skip,
+                           const void *ctx, uint32_t *agents, int64_t *scores, size_t want)
+{
+    size_t found = 0;
+    for (us_mref r = sig->head; is_ref(r) && found < want; r = member_at(e, r)->next) {
+        if (skip && skip(e, ctx, r.agent))
+            continue;
+        agents[found] = r.agent;
+        if (scores)
+            scores[found] = strategy_score(e, sig, (us_heap_entry){r.agent, r.member, 0});
+        found++;
+    }
+    return found;
+}
+
 static size_t first_current(usher_engine *e, uint32_t s, us_index_skip_fn skip, const void *ctx,
                             uint32_t *agents, int64_t *scores, size_t want)
 {
     us_sig *sig = &e->index.sigs[s];
+    if (listed(sig))
+        return first_listed(e, sig, skip, ctx, agents, scores, want);
     us_heap_entry taken[MAX_TAKEN];
     size_t n = 0, found = 0;
     while (found < want && n < MAX_TAKEN) {
@@ -636,10 +783,15 @@ usher_status us_index_acquire(usher_engine *e, const us_sig_key *key, uint32_t *
     sig->mark = 0;
     sig->waiting = 0;
     sig->buckets = US_NONE;
+    sig->head = sig->tail = no_ref;
+    sig->listed = 0;
+    sig->building = listed(sig); /* filled through the heap, then listed in order */
     link_sig(e, s);
     for (uint32_t slot = 0; slot < e->agents.slots; slot++)
         if (us_agent_at(e, slot)->live && agent_meets(us_agent_at(e, slot), sig))
             add_membership(e, slot, s);
+    if (listed(sig))
+        heap_to_list(e, sig);
     *out = s;
     return USHER_OK;
 }
@@ -687,6 +839,12 @@ static bool agent_consistent(const usher_engine *e, const us_agent *a, uint32_t 
         bool in_heap = mb->heap_pos != US_NONE;
         if (eligible_now(e, a, sig->channel) && !in_heap) /* the heap is lazy the other way */
             return false;
+        if (listed(sig)) {
+            if (in_heap != eligible_now(e, a, sig->channel) ||
+                (in_heap && (mb->heap_pos != US_IN_LIST || mb->key != a->idle_since)))
+                return false; /* lists are exact */
+            continue;
+        }
         if (in_heap && (mb->heap_pos >= sig->heap_size || sig->heap[mb->heap_pos].agent != slot ||
                         sig->heap[mb->heap_pos].member != m))
             return false;
@@ -699,6 +857,23 @@ static bool agent_consistent(const usher_engine *e, const us_agent *a, uint32_t 
     return true;
 }
 
+/* The list links both ways, in idle order, and holds exactly the eligible
+ * members. */
+static bool list_consistent(const usher_engine *e, const us_sig *sig, size_t eligible)
+{
+    size_t n = 0;
+    us_mref prev = no_ref;
+    for (us_mref r = sig->head; is_ref(r); r = member_at(e, r)->next) {
+        const us_membership *mb = member_at(e, r);
+        if (++n > sig->members || mb->heap_pos != US_IN_LIST || mb->prev.agent != prev.agent ||
+            mb->prev.member != prev.member || (is_ref(prev) && member_at(e, prev)->key > mb->key))
+            return false;
+        prev = r;
+    }
+    return n == eligible && n == sig->listed && sig->heap_size == 0 &&
+           sig->tail.agent == prev.agent && sig->tail.member == prev.member;
+}
+
 static bool sig_consistent(const usher_engine *e, const us_sig *sig)
 {
     size_t meet = 0, eligible = 0;
@@ -709,13 +884,13 @@ static bool sig_consistent(const usher_engine *e, const us_sig *sig)
             eligible += eligible_now(e, a, sig->channel);
         }
     }
-    if (meet != sig->members || eligible > sig->heap_size || sig->heap_size > meet ||
-        sig->heap_capacity < meet)
+    size_t filed = listed(sig) ? sig->listed : sig->heap_size;
+    if (meet != sig->members || eligible > filed || filed > meet || sig->heap_capacity < meet)
         return false;
     for (size_t pos = 1; pos < sig->heap_size; pos++)
         if (before(e, sig, sig->heap[pos], sig->heap[(pos - 1) / 2]))
             return false;
-    return true;
+    return !listed(sig) || list_consistent(e, sig, eligible);
 }
 
 bool us_index_check(const usher_engine *e)

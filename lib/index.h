@@ -38,6 +38,11 @@ typedef struct us_sig {
     uint64_t mark; /* scratch for re-matching an agent */
     uint64_t waiting; /* tickets waiting in the buckets of this signature */
     uint32_t buckets; /* the first bucket (router.h) of this signature */
+    /* USHER_STRATEGY_LONGEST_IDLE: the eligible members, longest idle
+     * first (the heap is only used while the signature is built). */
+    us_mref head, tail;
+    size_t listed;
+    bool building;
 } us_sig;
 
 /* What identifies a signature. Preferences are part of it only under
@@ -101,10 +106,11 @@ void us_index_rematch(usher_engine *e, uint32_t agent);
 /* Leaves every signature (the agent is being removed). */
 void us_index_forget(usher_engine *e, uint32_t agent);
 
-/* The agent's ready_mask changed from old_mask; an ordering key (idle
- * time, free capacity, assignments, skills score) changed. */
+/* The agent's ready_mask changed from old_mask; an ordering key (free
+ * capacity, assignments, skills score) changed; its idle time grew. */
 void us_index_ready_changed(usher_engine *e, uint32_t agent, uint32_t old_mask);
 void us_index_key_changed(usher_engine *e, uint32_t agent);
+void us_index_idle_changed(usher_engine *e, uint32_t agent);
 
 /* True if skills meet every requirement. */
 bool us_skills_meet(const us_skill_entry *skills, uint32_t skill_count, const us_skill_entry *reqs,

@@ -66,12 +66,29 @@ static uint32_t brute_best(const usher_engine *e, uint32_t s)
     return best;
 }
 
+/* The index's pick equals brute force, up to the order among agents idle
+ * since the same ms (the index keeps the order they became idle in). */
+static bool brute_eligible(const usher_engine *e, uint32_t s, uint32_t slot)
+{
+    const us_sig *sig = &e->index.sigs[s];
+    const us_agent *a = us_agent_at(e, slot);
+    return a->live && us_skills_meet(a->skills, a->skill_count, sig->reqs, sig->req_count) &&
+           us_agent_open_for_work(e, a) && us_agent_room(e, a, sig->channel) > 0;
+}
+
 static void check_world(world *w)
 {
     assert_true(us_index_check(w->e));
-    for (int i = 0; i < SIGS; i++)
-        if (w->sig_live[i])
-            assert_int_equal(us_index_pick(w->e, w->sig[i]), brute_best(w->e, w->sig[i]));
+    for (int i = 0; i < SIGS; i++) {
+        if (!w->sig_live[i])
+            continue;
+        uint32_t got = us_index_pick(w->e, w->sig[i]), want = brute_best(w->e, w->sig[i]);
+        if (got == want)
+            continue;
+        assert_true(got != US_NONE && want != US_NONE);
+        assert_int_equal(us_agent_at(w->e, got)->idle_since, us_agent_at(w->e, want)->idle_since);
+        assert_true(brute_eligible(w->e, w->sig[i], got));
+    }
 }
 
 static void random_sig(world *w, int i)

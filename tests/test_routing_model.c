@@ -731,8 +731,12 @@ static void process_assigned(model *m, const usher_event *g)
      * the call made eligible can be). */
     if (m->q[tk->q].def.strategy != USHER_STRATEGY_RANDOM) {
         int best = best_agent_for(m, t);
-        MCHECK(m, best == a, "ticket %d (queue %u, strategy %u) went to agent %d, the strategy's "
-               "agent is %d", t, QID[tk->q], m->q[tk->q].def.strategy, a, best);
+        /* Longest idle: among agents idle since the same ms, the one that
+         * became idle first, an order the model does not follow. */
+        int tie = m->q[tk->q].def.strategy == USHER_STRATEGY_LONGEST_IDLE && best >= 0 &&
+                  can_take(m, a, t) && m->ag[a].idle_since == m->ag[best].idle_since;
+        MCHECK(m, best == a || tie, "ticket %d (queue %u, strategy %u) went to agent %d, the "
+               "strategy's agent is %d", t, QID[tk->q], m->q[tk->q].def.strategy, a, best);
         m->n_agent_checks++;
     }
     /* And it is the best waiting ticket (highest E, then FIFO) of an agent
