@@ -112,11 +112,12 @@ uint32_t us_capacity_take(usher_engine *e, uint32_t slot, uint64_t ticket_id, ui
         a->exclusive_active++;
     e->channels[channel].in_use++;
     (void)us_idmap_insert(&e->agents.by_ticket, ticket_id, w);
-    us_agent_set_idle_since(e, slot, us_now(e));
     if (counted)
         us_capacity_count(e, slot);
     else
         us_agent_refresh(e, slot);
+    /* After the refresh: the signatures the agent just left need no move. */
+    us_agent_set_idle_since(e, slot, us_now(e));
     return w;
 }
 
