@@ -6,6 +6,10 @@
 #   make demo            builds and runs examples/contact_center: a simulated
 #                        contact-center day (options in DEMO_ARGS, e.g.
 #                        DEMO_ARGS='--agents 500 --tickets 30000 --seed 7')
+#   make bench           builds $(BUILD)/bench/usher-bench (-O2, against
+#                        $(BUILD)/libusher.a) and runs its default suite, about a
+#                        minute; options in BENCH_ARGS, e.g. BENCH_ARGS='routing
+#                        --agents 2000 --json' (see bench/README.md)
 #   make install         PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR
 #   make uninstall
 #   make clean
@@ -44,14 +48,17 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 LIB_SRC := $(sort $(wildcard lib/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 EXAMPLE_SRC := $(sort $(wildcard examples/*.c))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
 
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(BUILD)/obj/%.o)
 SAN_OBJ := $(LIB_SRC:lib/%.c=$(BUILD)/san/obj/%.o)
 TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 SAN_TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/san/tests/%)
 EXAMPLES := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
+BENCH_OBJ := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%.o)
+BENCH := $(BUILD)/bench/usher-bench
 
-.PHONY: all lib check tests demo install uninstall clean deps-lib deps-check
+.PHONY: all lib check tests demo bench install uninstall clean deps-lib deps-check
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 
@@ -103,7 +110,7 @@ $(BUILD)/examples/%: examples/%.c $(STATIC) | deps-lib
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) -Iinclude $< -o $@ $(STATIC) $(XXH_LIBS) -lm
 
-tests: $(TESTS) $(SAN_TESTS) $(EXAMPLES) lib
+tests: $(TESTS) $(SAN_TESTS) $(EXAMPLES) $(BENCH) lib
 
 check: deps-check
 	@$(MAKE) --no-print-directory tests
@@ -114,6 +121,20 @@ DEMO_ARGS ?=
 demo: deps-lib
 	@$(MAKE) --no-print-directory lib $(BUILD)/examples/contact_center
 	$(BUILD)/examples/contact_center $(DEMO_ARGS)
+
+# The bench: always -O2 (after CFLAGS), linked with the library users get.
+# -Ilib: the timers scenario also drives the internal wheel (lib/wheel.h).
+$(BUILD)/bench/%.o: bench/%.c bench/*.h $(BUILD)/flags | deps-lib
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) -O2 -Iinclude -Ilib -MMD -MP -c $< -o $@
+
+$(BENCH): $(BENCH_OBJ) $(STATIC)
+	$(CC) $(CFLAGS) -O2 -o $@ $(BENCH_OBJ) $(STATIC) $(XXH_LIBS) -lm
+
+BENCH_ARGS ?=
+bench: deps-lib
+	@$(MAKE) --no-print-directory $(BENCH)
+	$(BENCH) $(BENCH_ARGS)
 
 $(BUILD)/usher.pc: pkgconfig/usher.pc.in include/usher.h
 	@mkdir -p $(@D)
@@ -141,4 +162,4 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(SAN_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(BENCH_OBJ:.o=.d)
