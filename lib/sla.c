@@ -85,12 +85,27 @@ static void count(usher_engine *e, const us_sla *r, uint32_t t, bool met)
     }
 }
 
-static uint64_t earliest(const us_sla *r)
+/* A running clock's deadline: its next event's time when that is the
+ * breach, else worked out (queries and deadline order only). */
+static uint64_t clock_due(const usher_engine *e, const us_sla *r, uint32_t t)
+{
+    const us_sla_clock *c = &r->clocks[t];
+    const usher_sla_policy_def *def = def_of(e, r);
+    if (c->state != US_CLOCK_RUNNING)
+        return USHER_TIME_NEVER;
+    if (c->next_event == def->warning_count)
+        return c->next_due;
+    uint64_t target = def->target_ms[t];
+    return project(e, def, t, c->run_since, target > c->elapsed ? target - c->elapsed : 0);
+}
+
+static uint64_t earliest(const usher_engine *e, const us_sla *r)
 {
     uint64_t due = USHER_TIME_NEVER;
-    for (uint32_t t = 0; t < USHER_SLA_TARGETS; t++)
-        if (r->clocks[t].state == US_CLOCK_RUNNING && r->clocks[t].due < due)
-            due = r->clocks[t].due;
+    for (uint32_t t = 0; t < USHER_SLA_TARGETS; t++) {
+        uint64_t d = clock_due(e, r, t);
+        due = d < due ? d : due;
+    }
     return due;
 }
 
@@ -99,13 +114,17 @@ uint64_t us_sla_earliest_due(const usher_engine *e, uint64_t ticket)
     uint32_t slot;
     if (!us_idmap_find(&e->slas.by_ticket, ticket, &slot))
         return USHER_TIME_NEVER;
-    return earliest(record_at(e, slot));
+    return earliest(e, record_at(e, slot));
 }
 
-/* Tells the router the ticket's deadline may have moved. */
+/* Tells the router the ticket's deadline may have moved (worked out only
+ * when a routed ticket has its id). */
 static void notify(usher_engine *e, uint32_t slot)
 {
-    us_route_sla_changed(e, record_at(e, slot)->ticket, earliest(record_at(e, slot)));
+    uint32_t routed;
+    const us_sla *r = record_at(e, slot);
+    if (us_ticket_find(e, r->ticket, &routed) == USHER_OK)
+        us_route_sla_changed(e, r->ticket, earliest(e, r));
 }
 
 /* ---- events ------------------------------------------------------------------------------ */
@@ -130,17 +149,21 @@ static uint64_t release_time(const usher_engine *e, const usher_sla_policy_def *
     return open == USHER_TIME_NEVER ? at : open;
 }
 
-/* The exact time of the clock's next event while it runs, or
- * USHER_TIME_NEVER. */
-static uint64_t next_event_due(const usher_engine *e, const us_sla *r, uint32_t t)
+/* Works out the exact time of the clock's next event while it runs
+ * (USHER_TIME_NEVER otherwise): after every change of its state, stretch
+ * or next event, so that reading it costs no calendar arithmetic. */
+static void compute_next_due(const usher_engine *e, us_sla *r, uint32_t t)
 {
-    const us_sla_clock *c = &r->clocks[t];
+    us_sla_clock *c = &r->clocks[t];
     const usher_sla_policy_def *def = def_of(e, r);
+    c->next_due = USHER_TIME_NEVER;
     if (c->state != US_CLOCK_RUNNING || c->next_event > def->warning_count)
-        return USHER_TIME_NEVER;
+        return;
     uint64_t at = threshold(def, t, c->next_event);
-    return project(e, def, t, c->run_since, at > c->elapsed ? at - c->elapsed : 0);
+    c->next_due = project(e, def, t, c->run_since, at > c->elapsed ? at - c->elapsed : 0);
 }
+
+static uint64_t next_event_due(const us_sla *r, uint32_t t) { return r->clocks[t].next_due; }
 
 /* Points the clock's timer at its next event or at the release of its held
  * events, whichever comes first, or drops it (a wheel node reserved when
@@ -149,7 +172,8 @@ static void arm(usher_engine *e, uint32_t slot, uint32_t t)
 {
     us_sla *r = record_at(e, slot);
     us_sla_clock *c = &r->clocks[t];
-    uint64_t at = next_event_due(e, r, t);
+    compute_next_due(e, r, t);
+    uint64_t at = next_event_due(r, t);
     if (c->held_from != NO_HELD) {
         uint64_t release = release_time(e, def_of(e, r), us_now(e));
         at = release < at ? release : at;
@@ -211,6 +235,7 @@ static void fall_due(usher_engine *e, us_sla *r, uint32_t t, uint64_t due)
     const usher_sla_policy_def *def = def_of(e, r);
     uint32_t k = c->next_event++;
     c->due_at[k] = due;
+    compute_next_due(e, r, t);
     if (k == def->warning_count)
         mark_breached(e, r, t);
     if (c->held_from != NO_HELD || release_time(e, def, due) > us_now(e)) {
@@ -242,7 +267,7 @@ static void catch_up(usher_engine *e, uint32_t slot)
         uint32_t first = USHER_SLA_TARGETS;
         uint64_t first_due = USHER_TIME_NEVER;
         for (uint32_t t = 0; t < USHER_SLA_TARGETS; t++) {
-            uint64_t due = next_event_due(e, r, t);
+            uint64_t due = next_event_due(r, t);
             if (due <= us_now(e) && due < first_due) {
                 first = t;
                 first_due = due;
@@ -260,7 +285,7 @@ void us_expire_sla(usher_engine *e, uint32_t timer)
     uint32_t slot = data / USHER_SLA_TARGETS, t = data % USHER_SLA_TARGETS;
     us_sla *r = record_at(e, slot);
     release_held(e, r, t);
-    uint64_t due = next_event_due(e, r, t);
+    uint64_t due = next_event_due(r, t);
     if (due <= us_now(e))
         fall_due(e, r, t, due);
     arm(e, slot, t);
@@ -278,7 +303,6 @@ static void start(usher_engine *e, uint32_t slot, uint32_t t, uint64_t at)
     c->held_from = NO_HELD;
     c->elapsed = 0;
     c->run_since = at;
-    c->due = project(e, def_of(e, r), t, at, def_of(e, r)->target_ms[t]);
     if (r->pending && (def_of(e, r)->pause_mask >> t & 1)) { /* starts paused */
         c->state = US_CLOCK_PAUSED;
         c->elapsed = measure(e, def_of(e, r), t, at, us_now(e));
@@ -304,9 +328,6 @@ static void resume_clock(usher_engine *e, uint32_t slot, uint32_t t)
         return;
     c->state = US_CLOCK_RUNNING;
     c->run_since = us_now(e);
-    uint64_t target = def_of(e, r)->target_ms[t];
-    c->due = project(e, def_of(e, r), t, c->run_since,
-                     target > c->elapsed ? target - c->elapsed : 0);
     arm(e, slot, t);
 }
 
@@ -392,6 +413,7 @@ USHER_API usher_status usher_sla_start(usher_engine *e, uint64_t ticket_id,
     for (uint32_t t = 0; t < USHER_SLA_TARGETS; t++) {
         r->clocks[t].timer = US_NONE;
         r->clocks[t].held_from = NO_HELD;
+        r->clocks[t].next_due = USHER_TIME_NEVER;
     }
     (void)us_idmap_insert(&e->slas.by_ticket, ticket_id, slot);
     static const uint32_t from_creation[] = {USHER_SLA_FIRST_RESPONSE, USHER_SLA_PERIODIC_UPDATE,
@@ -446,8 +468,6 @@ static void change_policy(usher_engine *e, uint32_t slot, uint32_t policy)
                 c->next_event++;
             if (c->breached)
                 c->next_event = (uint8_t)(def->warning_count + 1);
-            uint64_t target = def->target_ms[t];
-            c->due = project(e, def, t, c->run_since, target > c->elapsed ? target - c->elapsed : 0);
         }
         arm(e, slot, t);
     }
@@ -672,7 +692,7 @@ USHER_API usher_status usher_sla_get(const usher_engine *e, uint64_t ticket_id, 
     usher_sla_target_info out = {0};
     out.struct_size = sizeof out;
     out.policy = us_sla_policy_at(e, r->policy)->id;
-    out.due_ms = c->state == US_CLOCK_RUNNING ? c->due : USHER_TIME_NEVER;
+    out.due_ms = clock_due(e, r, target);
     if (c->state != US_CLOCK_INACTIVE) {
         out.elapsed_ms = elapsed_now(e, r, target);
         out.remaining_ms = (int64_t)def_of(e, r)->target_ms[target] - (int64_t)out.elapsed_ms;

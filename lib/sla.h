@@ -37,7 +37,7 @@ typedef struct us_sla_clock {
     uint32_t timer;     /* US_NONE when no event is scheduled */
     uint64_t elapsed;   /* target time counted before run_since */
     uint64_t run_since; /* when the current running stretch began */
-    uint64_t due;       /* the breach instant, while running */
+    uint64_t next_due;  /* the next event's time while running, else USHER_TIME_NEVER */
     /* When each event fell due; events held/raised so far: next_event. */
     uint64_t due_at[USHER_MAX_SLA_WARNINGS + 1];
     uint8_t held_from; /* the first event held for open hours, or NO_HELD */

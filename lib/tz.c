@@ -139,9 +139,9 @@ static int transitions_in(const us_tz *tz, int64_t a, int64_t b, int64_t *out, i
     int n = 0;
     for (int64_t i = last_at_or_before(tz, a) + 1; i < tz->count && tz->times[i] <= b && n < max; i++)
         out[n++] = tz->times[i];
-    if (!tz->has_rule || !tz->rule.has_dst)
-        return n;
     int64_t after = tz->count ? tz->times[tz->count - 1] : INT64_MIN;
+    if (!tz->has_rule || !tz->rule.has_dst || b <= after) /* the explicit ones cover (a, b] */
+        return n;
     rule_event ev[8];
     int events = rule_events(&tz->rule, year_of(a), ev);
     for (int i = 0; i < events && n < max; i++)
