@@ -64,46 +64,47 @@ static bool agent_meets(const us_agent *a, const us_sig *sig)
 
 /* ---- the heap of eligible agents, in the signature's strategy order ----------- */
 
-static int compare_u64(uint64_t a, uint64_t b) { return (a > b) - (a < b); }
-
-/* Negative when x comes first under the strategy's own criterion. */
-static int strategy_order(const us_sig *sig, const us_agent *a, const us_agent *b,
-                          const us_heap_entry *x, const us_heap_entry *y)
-{
-    switch (sig->strategy) {
-    case USHER_STRATEGY_MOST_FREE:
-        return compare_u64(b->capacity - b->used, a->capacity - a->used);
-    case USHER_STRATEGY_BEST_SKILL:
-        return compare_u64(b->members[y->member].score, a->members[x->member].score);
-    case USHER_STRATEGY_FEWEST_ASSIGNMENTS:
-        return compare_u64(a->assignments_today, b->assignments_today);
-    case USHER_STRATEGY_ROUND_ROBIN:
-        return compare_u64(a->last_assigned, b->last_assigned);
-    default: /* longest idle, and random (which picks at random among the heap) */
-        return 0;
-    }
-}
-
 /* Longest idle and random keep filed idle times (see above). */
 static bool lazy_keys(const us_sig *sig)
 {
     return sig->strategy == USHER_STRATEGY_LONGEST_IDLE || sig->strategy == USHER_STRATEGY_RANDOM;
 }
 
+/* Sets an entry's sort keys from its agent: the strategy's criterion,
+ * then idle time, smaller first. */
+static void set_keys(const usher_engine *e, const us_sig *sig, us_heap_entry *x)
+{
+    const us_agent *a = us_agent_at(e, x->agent);
+    x->idle = a->idle_since;
+    switch (sig->strategy) {
+    case USHER_STRATEGY_MOST_FREE:
+        x->key = UINT64_MAX - (a->capacity - a->used);
+        break;
+    case USHER_STRATEGY_BEST_SKILL:
+        x->key = UINT64_MAX - a->members[x->member].score;
+        break;
+    case USHER_STRATEGY_FEWEST_ASSIGNMENTS:
+        x->key = a->assignments_today;
+        break;
+    case USHER_STRATEGY_ROUND_ROBIN:
+        x->key = a->last_assigned;
+        x->idle = 0; /* never-assigned agents go by id */
+        break;
+    default: /* longest idle and random: the idle time itself */
+        x->key = a->idle_since;
+        x->idle = 0;
+        break;
+    }
+}
+
 static bool before(const usher_engine *e, const us_sig *sig, us_heap_entry x, us_heap_entry y)
 {
-    const us_agent *a = us_agent_at(e, x.agent), *b = us_agent_at(e, y.agent);
-    if (lazy_keys(sig)) {
-        if (x.key != y.key)
-            return x.key < y.key;
-        return a->id < b->id;
-    }
-    int order = strategy_order(sig, a, b, &x, &y);
-    if (order != 0)
-        return order < 0;
-    if (sig->strategy != USHER_STRATEGY_ROUND_ROBIN && a->idle_since != b->idle_since)
-        return a->idle_since < b->idle_since;
-    return a->id < b->id;
+    (void)sig;
+    if (x.key != y.key)
+        return x.key < y.key;
+    if (x.idle != y.idle)
+        return x.idle < y.idle;
+    return us_agent_at(e, x.agent)->id < us_agent_at(e, y.agent)->id;
 }
 
 static void heap_put(usher_engine *e, us_sig *sig, size_t pos, us_heap_entry entry)
@@ -144,10 +145,13 @@ static void sift_down(usher_engine *e, us_sig *sig, size_t pos)
 
 static void heap_push(usher_engine *e, us_sig *sig, uint32_t agent, uint32_t member)
 {
-    uint64_t key = us_agent_at(e, agent)->idle_since;
-    sig->heap[sig->heap_size] = (us_heap_entry){agent, member, key};
+    us_heap_entry entry = {agent, member, 0, 0};
+    set_keys(e, sig, &entry);
+    sig->heap[sig->heap_size] = entry;
     sift_up(e, sig, sig->heap_size++);
 }
+
+
 
 /* An agent that became eligible for a signature with waiting tickets may
  * take one: the router is told. */
@@ -164,6 +168,13 @@ static void resift(usher_engine *e, us_sig *sig, size_t pos)
         sift_up(e, sig, pos);
     else
         sift_down(e, sig, pos);
+}
+
+/* An agent's key changed: its entry takes the new keys and its place. */
+static void rekey(usher_engine *e, us_sig *sig, size_t pos)
+{
+    set_keys(e, sig, &sig->heap[pos]);
+    resift(e, sig, pos);
 }
 
 static void heap_remove(usher_engine *e, us_sig *sig, size_t pos)
@@ -405,7 +416,7 @@ void us_index_rematch(usher_engine *e, uint32_t slot)
         if (score != mb->score) {
             mb->score = score;
             if (mb->heap_pos != US_NONE)
-                resift(e, &e->index.sigs[mb->sig], mb->heap_pos);
+                rekey(e, &e->index.sigs[mb->sig], mb->heap_pos);
         }
     }
     uint64_t mark = mark_memberships(e, a);
@@ -449,8 +460,8 @@ void us_index_key_changed(usher_engine *e, uint32_t slot)
     for (size_t m = 0; m < a->member_count; m++) {
         uint32_t pos = a->members[m].heap_pos;
         us_sig *sig = &e->index.sigs[a->members[m].sig];
-        if (pos != US_NONE && !lazy_keys(sig))
-            resift(e, sig, pos);
+        if (pos != US_NONE && !lazy_keys(sig) && !listed(sig))
+            rekey(e, sig, pos);
     }
 }
 
@@ -483,7 +494,7 @@ static void clean_top(usher_engine *e, us_sig *sig)
         if (!ready_for(a, sig)) {
             heap_remove(e, sig, 0);
         } else {
-            sig->heap[0].key = a->idle_since;
+            set_keys(e, sig, &sig->heap[0]);
             sift_down(e, sig, 0);
         }
     }
@@ -532,7 +543,7 @@ static size_t first_listed(usher_engine *e, const us_sig *sig, us_index_skip_fn 
             continue;
         agents[found] = r.agent;
         if (scores)
-            scores[found] = strategy_score(e, sig, (us_heap_entry){r.agent, r.member, 0});
+            scores[found] = strategy_score(e, sig, (us_heap_entry){r.agent, r.member, 0, 0});
         found++;
     }
     return found;
@@ -604,7 +615,7 @@ int64_t us_index_score(const usher_engine *e, uint32_t s, uint32_t agent)
     const us_agent *a = us_agent_at(e, agent);
     for (size_t m = 0; m < a->member_count; m++)
         if (a->members[m].sig == s)
-            return strategy_score(e, &e->index.sigs[s], (us_heap_entry){agent, (uint32_t)m, 0});
+            return strategy_score(e, &e->index.sigs[s], (us_heap_entry){agent, (uint32_t)m, 0, 0});
     return 0;
 }
 
@@ -850,6 +861,12 @@ static bool agent_consistent(const usher_engine *e, const us_agent *a, uint32_t 
             return false;
         if (in_heap && lazy_keys(sig) && sig->heap[mb->heap_pos].key > a->idle_since)
             return false; /* filed keys may only lag */
+        if (in_heap && !lazy_keys(sig)) {
+            us_heap_entry now = sig->heap[mb->heap_pos];
+            set_keys(e, sig, &now);
+            if (now.key != sig->heap[mb->heap_pos].key || now.idle != sig->heap[mb->heap_pos].idle)
+                return false; /* eager keys are current */
+        }
         for (size_t other = 0; other < m; other++)
             if (a->members[other].sig == mb->sig)
                 return false;

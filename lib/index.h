@@ -17,10 +17,13 @@
 
 #include "agents.h"
 
+/* A heap entry carries its sort keys, so comparing two entries reads no
+ * agent record (but for the agent id of full ties). */
 typedef struct us_heap_entry {
     uint32_t agent;  /* agent slot */
     uint32_t member; /* index in that agent's membership array */
-    uint64_t key;    /* longest idle and random: the idle time filed with */
+    uint64_t key;    /* the strategy's key, smaller first (random: the idle time filed with) */
+    uint64_t idle;   /* the tie-break: idle time (0 where ties go by id) */
 } us_heap_entry;
 
 typedef struct us_sig {
