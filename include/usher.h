@@ -1335,6 +1335,7 @@ USHER_API usher_status usher_ticket_submit(usher_engine *engine, uint64_t ticket
  */
 USHER_API usher_status usher_ticket_set_priority(usher_engine *engine, uint64_t ticket_id,
                                                  uint32_t priority);
+/* The same for the tier (see usher_ticket_set_priority). */
 USHER_API usher_status usher_ticket_set_tier(usher_engine *engine, uint64_t ticket_id,
                                              uint32_t tier);
 
@@ -1351,6 +1352,7 @@ USHER_API usher_status usher_ticket_set_tier(usher_engine *engine, uint64_t tick
  */
 USHER_API usher_status usher_ticket_require(usher_engine *engine, uint64_t ticket_id,
                                             uint32_t skill_id, uint32_t level);
+/* Drops a required skill (see usher_ticket_require for the returns). */
 USHER_API usher_status usher_ticket_drop_requirement(usher_engine *engine, uint64_t ticket_id,
                                                      uint32_t skill_id);
 
@@ -1720,6 +1722,8 @@ typedef struct usher_sla_spec {
     uint64_t created_ms;
 } usher_sla_spec;
 
+/* Fills *spec: channel, queue, tier and priority 0, created_ms
+ * USHER_CREATED_NOW. */
 USHER_API void usher_sla_spec_init(usher_sla_spec *spec);
 
 /*

@@ -100,6 +100,8 @@ static inline uint32_t us_queue_slot_of(const usher_engine *e, const us_ticket *
  * generator. */
 uint32_t us_random_below(usher_engine *e, size_t n);
 
+#define US_DAY_MS UINT64_C(86400000)
+
 static inline uint64_t us_now(const usher_engine *e) { return us_wheel_now(&e->wheel); }
 
 /* The common prologue of API functions: USHER_EINVAL / USHER_ECLOSED, and

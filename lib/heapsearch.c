@@ -13,39 +13,28 @@ static size_t scan_all(size_t size, us_heap_before_fn before, us_heap_skip_fn sk
     return best;
 }
 
-size_t us_heap_first_k(size_t size, us_heap_before_fn before, us_heap_skip_fn skip,
-                       const void *ctx, size_t *out, size_t k)
+size_t us_heap_first_unless(size_t size, us_heap_before_fn before, us_heap_skip_fn skip,
+                            const void *ctx)
 {
-    /* The frontier holds the positions whose parents were all taken or
-     * skipped: the next element in heap order is the best of them. */
+    /* The frontier holds the positions whose parents were all skipped:
+     * the next element in heap order is the best of them. */
     size_t frontier[FRONTIER];
-    size_t count = size > 0, found = 0;
+    size_t count = size > 0;
     frontier[0] = 0;
-    while (count > 0 && found < k) {
+    while (count > 0) {
         size_t best = 0;
         for (size_t i = 1; i < count; i++)
             if (before(ctx, frontier[i], frontier[best]))
                 best = i;
         size_t pos = frontier[best];
-        frontier[best] = frontier[--count];
         if (!skip(ctx, pos))
-            out[found++] = pos;
+            return pos;
+        frontier[best] = frontier[--count];
         for (size_t child = 2 * pos + 1; child <= 2 * pos + 2 && child < size; child++) {
-            if (count == FRONTIER) { /* too many passed over: look at everything */
-                if (found > 0)
-                    return found;
-                out[0] = scan_all(size, before, skip, ctx);
-                return out[0] != US_HEAP_NONE;
-            }
+            if (count == FRONTIER) /* too many passed over: look at everything */
+                return scan_all(size, before, skip, ctx);
             frontier[count++] = child;
         }
     }
-    return found;
-}
-
-size_t us_heap_first_unless(size_t size, us_heap_before_fn before, us_heap_skip_fn skip,
-                            const void *ctx)
-{
-    size_t pos;
-    return us_heap_first_k(size, before, skip, ctx, &pos, 1) ? pos : US_HEAP_NONE;
+    return US_HEAP_NONE;
 }

@@ -1,7 +1,7 @@
 /*
  * The first element of a binary heap, in heap order, that a predicate does
- * not skip: what the router needs when a few agents must not be offered a
- * ticket (and a few tickets must not go to an agent).
+ * not skip: what the router needs when a few tickets must not go to an
+ * agent (offer exclusions, preferred agents).
  */
 #ifndef USHER_HEAPSEARCH_H
 #define USHER_HEAPSEARCH_H
@@ -25,11 +25,5 @@ typedef bool (*us_heap_skip_fn)(const void *ctx, size_t pos);
 size_t us_heap_first_unless(size_t size, us_heap_before_fn before, us_heap_skip_fn skip,
                             const void *ctx);
 
-/* The first k elements in heap order that `skip` does not pass over, into
- * out[]; returns how many (fewer when the heap has fewer). If the walk
- * passes over too many to keep track of, it returns what it has, or the
- * single first element found by a full scan. */
-size_t us_heap_first_k(size_t size, us_heap_before_fn before, us_heap_skip_fn skip,
-                       const void *ctx, size_t *out, size_t k);
 
 #endif

@@ -97,9 +97,8 @@ static void set_keys(const usher_engine *e, const us_sig *sig, us_heap_entry *x)
     }
 }
 
-static bool before(const usher_engine *e, const us_sig *sig, us_heap_entry x, us_heap_entry y)
+static bool before(const usher_engine *e, us_heap_entry x, us_heap_entry y)
 {
-    (void)sig;
     if (x.key != y.key)
         return x.key < y.key;
     if (x.idle != y.idle)
@@ -118,7 +117,7 @@ static void sift_up(usher_engine *e, us_sig *sig, size_t pos)
     us_heap_entry entry = sig->heap[pos];
     while (pos > 0) {
         size_t parent = (pos - 1) / 2;
-        if (!before(e, sig, entry, sig->heap[parent]))
+        if (!before(e, entry, sig->heap[parent]))
             break;
         heap_put(e, sig, pos, sig->heap[parent]);
         pos = parent;
@@ -133,9 +132,9 @@ static void sift_down(usher_engine *e, us_sig *sig, size_t pos)
         size_t child = 2 * pos + 1;
         if (child >= sig->heap_size)
             break;
-        if (child + 1 < sig->heap_size && before(e, sig, sig->heap[child + 1], sig->heap[child]))
+        if (child + 1 < sig->heap_size && before(e, sig->heap[child + 1], sig->heap[child]))
             child++;
-        if (!before(e, sig, sig->heap[child], entry))
+        if (!before(e, sig->heap[child], entry))
             break;
         heap_put(e, sig, pos, sig->heap[child]);
         pos = child;
@@ -164,7 +163,7 @@ static void became_eligible(usher_engine *e, us_sig *sig, uint32_t agent)
 /* Restores the heap order around an entry whose key changed. */
 static void resift(usher_engine *e, us_sig *sig, size_t pos)
 {
-    if (pos > 0 && before(e, sig, sig->heap[pos], sig->heap[(pos - 1) / 2]))
+    if (pos > 0 && before(e, sig->heap[pos], sig->heap[(pos - 1) / 2]))
         sift_up(e, sig, pos);
     else
         sift_down(e, sig, pos);
@@ -905,7 +904,7 @@ static bool sig_consistent(const usher_engine *e, const us_sig *sig)
     if (meet != sig->members || eligible > filed || filed > meet || sig->heap_capacity < meet)
         return false;
     for (size_t pos = 1; pos < sig->heap_size; pos++)
-        if (before(e, sig, sig->heap[pos], sig->heap[(pos - 1) / 2]))
+        if (before(e, sig->heap[pos], sig->heap[(pos - 1) / 2]))
             return false;
     return !listed(sig) || list_consistent(e, sig, eligible);
 }

@@ -58,14 +58,13 @@ USHER_API void usher_queue_def_init(usher_queue_def *def)
     def->sl_window_ms = 3600000;
 }
 
-#define DAY_MS UINT64_C(86400000)
 
 static bool repeat_valid(const usher_queue_def *def)
 {
     if (def->repeat_threshold == 0)
         return def->repeat_flags == 0;
     return def->repeat_threshold >= 2 && def->repeat_threshold <= USHER_MAX_REPEAT_THRESHOLD &&
-           def->repeat_window_ms >= 1 && def->repeat_window_ms <= 90 * DAY_MS &&
+           def->repeat_window_ms >= 1 && def->repeat_window_ms <= 90 * US_DAY_MS &&
            !(def->repeat_flags & ~(uint32_t)(USHER_REPEAT_RAISE_TIER | USHER_REPEAT_MOVE_QUEUE)) &&
            def->repeat_tier < USHER_MAX_TIERS;
 }
@@ -75,10 +74,10 @@ static bool def_valid(const usher_queue_def *def)
     if (def->struct_size < sizeof *def || def->strategy > USHER_STRATEGY_RANDOM ||
         def->ageing_rate > USHER_MAX_AGEING_RATE || def->reserved != 0 ||
         def->service_level_ms > USHER_TIME_MAX || def->assign_mode > USHER_ASSIGN_OFFER ||
-        def->offer_timeout_ms < 1 || def->offer_timeout_ms > DAY_MS ||
-        def->reject_cooldown_ms > DAY_MS || def->sticky_ms > DAY_MS || !repeat_valid(def) ||
+        def->offer_timeout_ms < 1 || def->offer_timeout_ms > US_DAY_MS ||
+        def->reject_cooldown_ms > US_DAY_MS || def->sticky_ms > US_DAY_MS || !repeat_valid(def) ||
         def->order > USHER_ORDER_SLA_DEADLINE || def->reserved2 != 0 ||
-        def->sl_window_ms < 60000 || def->sl_window_ms > 7 * DAY_MS || def->sl_window_ms % 60)
+        def->sl_window_ms < 60000 || def->sl_window_ms > 7 * US_DAY_MS || def->sl_window_ms % 60)
         return false;
     for (uint32_t t = 0; t < USHER_MAX_TIERS; t++)
         if (def->tier_weight[t] > USHER_MAX_PRIORITY)

@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#define DAY_MS UINT64_C(86400000)
 
 USHER_API void usher_ticket_spec_init(usher_ticket_spec *spec)
 {
@@ -134,7 +133,7 @@ static usher_status read_spec(const usher_engine *e, const usher_ticket_spec *sp
     for (uint32_t i = 0; i < out->prefs.count; i++)
         if (has_skill(&out->reqs, out->prefs.items[i].skill))
             return USHER_EINVAL;
-    if (spec->preferred_wait_ms > DAY_MS)
+    if (spec->preferred_wait_ms > US_DAY_MS)
         return USHER_EINVAL;
     if (us_queue_find(e, spec->queue, &out->asked_queue) != USHER_OK ||
         !e->channels[spec->channel].defined)
@@ -220,7 +219,12 @@ static void file_ticket(usher_engine *e, uint32_t slot, uint32_t bucket)
     t->buckets[US_FILED_MAIN] = bucket;
     b->tickets++;
     q->live_tickets++;
-    q->stats.entered++;
+}
+
+/* A ticket entered a queue (submitted or moved there). */
+static void count_entered(usher_engine *e, uint32_t slot)
+{
+    us_queue_at(e, us_queue_slot_of(e, us_ticket_at(e, slot)))->stats.entered++;
 }
 
 /* Takes a ticket that is not waiting out of its buckets' counts. */
@@ -275,6 +279,7 @@ USHER_API usher_status usher_ticket_submit(usher_engine *e, uint64_t ticket_id,
     if (prefs)
         memcpy(prefs, sub.prefs.items, sub.prefs.count * sizeof *prefs);
     file_ticket(e, slot, bucket);
+    count_entered(e, slot);
     (void)us_idmap_insert(&e->router.ticket_by_id, ticket_id, slot);
     if (sub.remember)
         us_customer_note(e, spec->customer_id);
@@ -352,11 +357,11 @@ usher_status us_ticket_refile(usher_engine *e, uint32_t slot, uint32_t queue,
     unfile_ticket(e, slot);
     file_ticket(e, slot, bucket);
     if (!new_queue) {
-        us_queue_at(e, queue)->stats.entered--; /* only moved within its queue */
-        t->buckets[US_FILED_OVERFLOW] = overflow; /* and still widened */
+        t->buckets[US_FILED_OVERFLOW] = overflow; /* still widened */
         if (overflow != US_NONE)
             us_bucket_at(e, overflow)->tickets++;
     } else {
+        count_entered(e, slot);
         us_widen_start(e, slot); /* the new queue's steps */
     }
     if (waiting) {
@@ -481,10 +486,10 @@ USHER_API usher_status usher_ticket_transfer(usher_engine *e, uint64_t ticket_id
         const us_sig *sig = sig_of(e, t);
         skill_list reqs = {.count = sig->req_count};
         memcpy(reqs.items, sig->reqs, sig->req_count * sizeof *sig->reqs);
-        uint32_t old_bucket = t->buckets[US_FILED_MAIN];
+        bool same_queue = us_queue_slot_of(e, t) == queue; /* an assigned ticket put back */
         st = us_ticket_refile(e, slot, queue, reqs.items, reqs.count);
-        if (st == USHER_OK && us_ticket_at(e, slot)->buckets[US_FILED_MAIN] == old_bucket)
-            us_queue_at(e, queue)->stats.entered++; /* back into the same queue */
+        if (st == USHER_OK && same_queue)
+            count_entered(e, slot);
     }
     if (st != USHER_OK)
         return us_finish(e, st);
