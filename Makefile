@@ -85,7 +85,7 @@ $(STATIC): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(SHARED): $(LIB_OBJ)
-	$(CC) $(CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs -o $@ $^ $(XXH_LIBS)
+	$(CC) $(CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs -o $@ $^ $(XXH_LIBS) -lm
 
 $(BUILD)/libusher.so: $(SHARED)
 	ln -sf $(notdir $(SHARED)) $(BUILD)/$(SONAME)
@@ -94,7 +94,7 @@ $(BUILD)/libusher.so: $(SHARED)
 # Unit tests link the static library, so they can reach internal modules.
 $(BUILD)/tests/%: tests/%.c tests/*.h $(STATIC) | deps-check
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) $< -o $@ $(STATIC) $(CMOCKA_LIBS) $(XXH_LIBS)
+	$(CC) $(TEST_CFLAGS) $< -o $@ $(STATIC) $(CMOCKA_LIBS) $(XXH_LIBS) -lm
 
 # The same suite and library built with AddressSanitizer + UBSan.
 $(BUILD)/san/obj/%.o: lib/%.c $(BUILD)/flags | deps-lib
@@ -104,7 +104,7 @@ $(BUILD)/san/obj/%.o: lib/%.c $(BUILD)/flags | deps-lib
 $(BUILD)/san/tests/%: tests/%.c tests/*.h $(SAN_OBJ) | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(WARN) -O1 -g -gdwarf-4 $(SAN_FLAGS) -Iinclude -Ilib $(XXH_CFLAGS) $(CMOCKA_CFLAGS) $< -o $@ \
-		$(SAN_OBJ) $(CMOCKA_LIBS) $(XXH_LIBS)
+		$(SAN_OBJ) $(CMOCKA_LIBS) $(XXH_LIBS) -lm
 
 $(BUILD)/examples/%: examples/%.c $(STATIC) | deps-lib
 	@mkdir -p $(@D)

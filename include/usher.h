@@ -1957,6 +1957,108 @@ USHER_API usher_status usher_explain(const usher_engine *engine, uint64_t ticket
 USHER_API usher_status usher_ticket_candidate(usher_engine *engine, uint64_t ticket_id,
                                               uint64_t *agent_id, int64_t *score);
 
+/* ------------------------------------------------------------------------
+ * Staffing
+ *
+ * Queueing-theory answers for planning, independent of any engine: how a
+ * queue of identical agents performs for an arrival rate and a handle time,
+ * and how many agents a service-level target needs. Contacts arrive as a
+ * Poisson stream, handle times are exponential, one queue is served first
+ * come first served by `agents` agents.
+ *
+ *  - patience_s == 0: nobody hangs up: the Erlang C model (M/M/c). Defined
+ *    only while the traffic is below the number of agents.
+ *  - patience_s > 0: callers hang up after an exponentially distributed
+ *    patience of that mean: the Erlang A model (M/M/c+M), exact, defined
+ *    for any traffic. Hung-up callers count against the service level.
+ *
+ * The functions read no clock, allocate nothing and touch no engine; any
+ * thread may call them, also from an event callback. They are stable (no
+ * overflow, no loss of precision to cancellation) up to
+ * USHER_STAFFING_MAX_AGENTS agents and any traffic they accept; results
+ * carry about 12 significant digits. docs/STAFFING.md has the formulas.
+ * ------------------------------------------------------------------------ */
+
+#define USHER_STAFFING_MAX_AGENTS 100000u
+
+typedef struct usher_staffing_input {
+    /* sizeof(usher_staffing_input); set by usher_staffing_input_init(). */
+    uint32_t struct_size;
+    /* Agents answering (1 .. USHER_STAFFING_MAX_AGENTS). Ignored by
+     * usher_staffing_agents(), which finds it. */
+    uint32_t agents;
+    /* Contacts arriving per hour, > 0. */
+    double arrivals_per_hour;
+    /* Average handle time in seconds (talk plus wrap-up), > 0. */
+    double handle_time_s;
+    /* The service-level threshold: answered within this many seconds
+     * (>= 0; 20 for "80/20"). */
+    double answer_within_s;
+    /* Average patience in seconds before a waiting caller hangs up; 0 for
+     * callers who never hang up (Erlang C). >= 0. */
+    double patience_s;
+} usher_staffing_input;
+
+/* Fills *in: struct_size set, everything else 0. Does nothing if in is
+ * NULL. Callback: yes. */
+USHER_API void usher_staffing_input_init(usher_staffing_input *in);
+
+/* Long-run figures of one queue (see "Output structures"). Probabilities are
+ * fractions of all arriving contacts unless said otherwise. */
+typedef struct usher_staffing_result {
+    uint32_t struct_size;
+    /* The agents the figures are for. */
+    uint32_t agents;
+    /* Offered traffic in Erlangs: arrivals per second times handle time. */
+    double traffic_erlangs;
+    /* Probability that a contact finds every agent busy and waits. */
+    double wait_probability;
+    /* Probability that a contact is answered within answer_within_s
+     * (contacts that hang up count as missed). */
+    double service_level;
+    /* The same among answered contacts only (what usher_queue_stats'
+     * answered_in_sl / answered measures). Equals service_level under
+     * Erlang C. */
+    double answered_service_level;
+    /* Average speed of answer: the mean wait of answered contacts, in
+     * seconds (those answered at once count with 0). */
+    double asa_s;
+    /* Probability that a contact hangs up before being answered (0 under
+     * Erlang C). */
+    double abandon_probability;
+    /* The fraction of agent time spent handling contacts: answered traffic
+     * divided by agents. */
+    double occupancy;
+} usher_staffing_result;
+
+/*
+ * How `in->agents` agents perform: fills *out (see "Output structures").
+ * Costs O(agents) plus, under Erlang A, a few thousand exponentials.
+ * Returns USHER_OK; USHER_EINVAL if a pointer is NULL, a struct_size is too
+ * small, a number is NaN or infinite, arrivals or handle time are not
+ * positive, answer_within_s or patience_s is negative, agents is 0 or above
+ * USHER_STAFFING_MAX_AGENTS, or patience_s is 0 and the traffic is not below
+ * the agents (without abandonment the queue then grows for ever). On an
+ * error *out is not written. Callback: yes.
+ */
+USHER_API usher_status usher_staffing_evaluate(const usher_staffing_input *in,
+                                               usher_staffing_result *out);
+
+/*
+ * The smallest number of agents whose service_level is at least
+ * target_service_level and whose occupancy is at most max_occupancy (1 for
+ * no limit); fills *out with the figures for that number (out->agents).
+ * in->agents is ignored. Costs O(answer * log(answer)).
+ * Returns USHER_OK; USHER_EINVAL for the inputs usher_staffing_evaluate()
+ * refuses (other than agents), or if target_service_level is not strictly
+ * between 0 and 1, or max_occupancy is not in (0, 1] (both NaN included);
+ * USHER_ELIMIT if more than USHER_STAFFING_MAX_AGENTS agents would be
+ * needed. On an error *out is not written. Callback: yes.
+ */
+USHER_API usher_status usher_staffing_agents(const usher_staffing_input *in,
+                                             double target_service_level, double max_occupancy,
+                                             usher_staffing_result *out);
+
 #ifdef __cplusplus
 }
 #endif
