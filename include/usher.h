@@ -1293,6 +1293,8 @@ typedef struct usher_ticket_spec {
      * USHER_MAX_PREFERENCE_WEIGHT (see USHER_STRATEGY_BEST_SKILL).
      * Distinct, not also required, at most USHER_MAX_TICKET_SKILLS. */
     uint32_t preferred_count;
+    /* Explicit padding (the next field is 8-byte aligned): set to 0. */
+    uint32_t reserved;
     const usher_skill_level *preferred;
     /* The host's opaque customer id, 0 for none. */
     uint64_t customer_id;
@@ -1669,6 +1671,8 @@ typedef struct usher_sla_policy_def {
      * increasing; warning_count 0 .. USHER_MAX_SLA_WARNINGS. */
     uint32_t warning_count;
     uint32_t warning_permille[USHER_MAX_SLA_WARNINGS];
+    /* Explicit padding to a multiple of 8 bytes: set to 0. */
+    uint32_t reserved;
 } usher_sla_policy_def;
 
 /* Fills *def: no targets, no warnings, calendar 24/7, no flags. */

@@ -183,8 +183,10 @@ USHER_API usher_status usher_ticket_candidate(usher_engine *e, uint64_t ticket_i
     uint64_t rng = e->rng; /* a look at the next draw, not the draw */
     uint32_t agent = us_route_pick(e, ticket, score);
     e->rng = rng;
-    if (agent == US_NONE)
-        return USHER_ENOTFOUND;
-    *agent_id = us_agent_at(e, agent)->id;
-    return USHER_OK;
+    st = agent == US_NONE ? USHER_ENOTFOUND : USHER_OK;
+    if (st == USHER_OK)
+        *agent_id = us_agent_at(e, agent)->id;
+    /* The scoring hook may have freed the engine: it goes now (us_finish
+     * neither routes nor delivers on a closing engine). */
+    return e->closing ? us_finish(e, st) : st;
 }
