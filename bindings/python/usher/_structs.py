@@ -1,8 +1,8 @@
 """ctypes mirrors of the structures of include/usher.h.
 
-Field names, types and order are the header's exactly: tests/test_layout.py
-compiles a C program that prints every size and offset and compares them
-with these classes. ``_c_name_`` is the C type name for that test.
+Field names, types and order are the header's exactly:
+bindings/python/tests/test_layout.py compiles a C program that prints every
+size and offset and compares them with these classes. ``_c_name_`` is the C type name for that test.
 """
 
 from ctypes import POINTER, Structure, c_int32, c_int64, c_uint32, c_uint64, c_void_p, sizeof

@@ -115,8 +115,7 @@ class Engine(ResourcesMixin, RoutingMixin, SlaMixin):
             self._free()
 
     def __repr__(self):
-        state = "closed" if self.closed else f"open, now {self.now()} ms"
-        return f"<usher.Engine {state}>"
+        return f"<usher.Engine {'closed' if self.closed else 'open'}>"
 
     # ---- calls into C ----------------------------------------------------------
 
@@ -165,7 +164,7 @@ class Engine(ResourcesMixin, RoutingMixin, SlaMixin):
         None stops receiving events (they are dropped). Takes effect for the
         next event, also from inside a callback."""
         _check_callable("handler", handler)
-        thunk = self._event_thunk if handler is not None else None
+        thunk = self._event_thunk if handler is not None else EVENT_FN()  # NULL
         self._call(LIB.usher_set_event_handler, thunk, None)
         self._handler = handler
 
@@ -188,7 +187,7 @@ class Engine(ResourcesMixin, RoutingMixin, SlaMixin):
         Engine calls from inside the hook fail with ESTATE (close() aside)."""
         _check_callable("hook", hook)
         count = u32("candidates", candidates) if hook is not None else 0
-        thunk = self._score_thunk if hook is not None else None
+        thunk = self._score_thunk if hook is not None else SCORE_FN()  # NULL
         self._call(LIB.usher_set_score_hook, thunk, None, count)
         self._score_fn = hook
 
