@@ -22,7 +22,8 @@ let call = null;
 function raise(func, errors) {
     if (errors.length === 1) throw errors[0];
     if (errors.length > 1)
-        throw new AggregateError(errors, `${func}: ${errors.length} errors (event callbacks or the scoring hook threw)`);
+        throw new AggregateError(errors,
+            `${func}: ${errors.length} errors (event callbacks or the scoring hook threw)`);
 }
 
 class Engine {

@@ -126,7 +126,10 @@ module.exports = {
 
     // ---- explanations ----
 
-    /** Why agentId may or may not take ticketId now: { why (Why), skill, requiredLevel, agentLevel, untilMs, score }. */
+    /**
+     * Why agentId may or may not take ticketId now:
+     * { why (a Why value), skill, requiredLevel, agentLevel, untilMs, score }.
+     */
     explain(ticketId, agentId) {
         const out = blank(Explanation);
         call(this, 'usher_explain', u64('ticketId', ticketId), u64('agentId', agentId), out);

@@ -42,7 +42,8 @@ function policyDef(def) {
         c.flags = bool('SLA policy.holdEvents', o.holdEvents) ? SlaPolicyFlag.HOLD_EVENTS : 0;
     const warnings = o.warnings === undefined ? [] : array('SLA policy.warnings', o.warnings);
     if (warnings.length > c.warning_permille.length)
-        throw new RangeError(`SLA policy.warnings has ${warnings.length} entries, at most ${c.warning_permille.length} allowed`);
+        throw new RangeError(
+            `SLA policy.warnings has ${warnings.length} entries, at most ${c.warning_permille.length} allowed`);
     warnings.forEach((permille, i) => { c.warning_permille[i] = u32(`SLA policy.warnings[${i}]`, permille); });
     c.warning_count = warnings.length;
     return c;

@@ -182,7 +182,7 @@ function toC(declared, what, defaults, given) {
     if ('struct_size' in spec) out.struct_size = koffi.sizeof(declared);
     for (const [field, type] of Object.entries(spec)) {
         const key = camel(field);
-        if (key in opts && opts[key] !== undefined) out[field] = cValue(`${what}.${key}`, type, opts[key], defaults[field]);
+        if (opts[key] !== undefined) out[field] = cValue(`${what}.${key}`, type, opts[key], defaults[field]);
     }
     return out;
 }
