@@ -10,8 +10,13 @@
 #                        $(BUILD)/libusher.a) and runs its default suite, about a
 #                        minute; options in BENCH_ARGS, e.g. BENCH_ARGS='routing
 #                        --agents 2000 --json' (see bench/README.md)
-#   make install         PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR
+#   make install         PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR, MANDIR:
+#                        the libraries, usher.h, usher.pc and the man page usher(3)
 #   make uninstall
+#   make dist            $(BUILD)/usher-$(VERSION).tar.gz: the files git tracks at
+#                        HEAD, under usher-$(VERSION)/ (needs a git checkout)
+#   make distcheck       make dist, then unpacks the tarball in a temporary
+#                        directory and runs `make check` there from scratch
 #   make clean
 #
 # Missing Debian packages are installed by .ci/deps (as root) or named.
@@ -21,6 +26,7 @@ EXEC_PREFIX ?= $(PREFIX)
 LIBDIR ?= $(EXEC_PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+MANDIR ?= $(PREFIX)/share/man
 DESTDIR ?=
 
 BUILD ?= build
@@ -58,7 +64,7 @@ EXAMPLES := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
 BENCH_OBJ := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%.o)
 BENCH := $(BUILD)/bench/usher-bench
 
-.PHONY: all lib check tests demo bench install uninstall clean deps-lib deps-check
+.PHONY: all lib check tests demo bench install uninstall dist distcheck clean deps-lib deps-check
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 
@@ -146,18 +152,46 @@ install: lib
 	@rm -f $(BUILD)/usher.pc
 	@$(MAKE) --no-print-directory $(BUILD)/usher.pc PREFIX='$(PREFIX)' LIBDIR='$(LIBDIR)' \
 		INCLUDEDIR='$(INCLUDEDIR)'
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(MANDIR)/man3
 	install -m 644 include/usher.h $(DESTDIR)$(INCLUDEDIR)/usher.h
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libusher.a
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/$(notdir $(SHARED))
 	ln -sf $(notdir $(SHARED)) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libusher.so
 	install -m 644 $(BUILD)/usher.pc $(DESTDIR)$(PKGCONFIGDIR)/usher.pc
+	install -m 644 docs/usher.3 $(DESTDIR)$(MANDIR)/man3/usher.3
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/usher.h $(DESTDIR)$(LIBDIR)/libusher.a \
 	      $(DESTDIR)$(LIBDIR)/libusher.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
-	      $(DESTDIR)$(LIBDIR)/libusher.so $(DESTDIR)$(PKGCONFIGDIR)/usher.pc
+	      $(DESTDIR)$(LIBDIR)/libusher.so $(DESTDIR)$(PKGCONFIGDIR)/usher.pc \
+	      $(DESTDIR)$(MANDIR)/man3/usher.3
+
+# The tarball holds what git tracks at HEAD (uncommitted changes are not in
+# it), so a clean clone and a working tree give the same file.
+DIST := usher-$(VERSION)
+TARBALL := $(BUILD)/$(DIST).tar.gz
+dist:
+	@[ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$$(pwd -P)" ] || \
+		{ echo "make dist: $(CURDIR) is not a git checkout; the tarball is made from" \
+		       "the files git tracks" >&2; exit 1; }
+	@mkdir -p $(BUILD)
+	git archive --format=tar.gz --prefix=$(DIST)/ -o $(TARBALL) HEAD
+	@git diff --quiet HEAD || echo "make dist: uncommitted changes are not in $(TARBALL)"
+	@echo "make dist: $(TARBALL)"
+
+# Unpacked outside any git checkout: the tree must build and test on its own.
+distcheck: dist
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	tar -xzf $(TARBALL) -C "$$tmp"; \
+	stray=$$(tar -tzf $(TARBALL) | grep -v '^$(DIST)/' || true); \
+	[ -z "$$stray" ] || { echo "distcheck: outside $(DIST)/: $$stray" >&2; exit 1; }; \
+	built=$$(tar -tzf $(TARBALL) | grep -E '^$(DIST)/build/|\.(o|a|so|d)$$' || true); \
+	[ -z "$$built" ] || { echo "distcheck: build outputs in the tarball: $$built" >&2; exit 1; }; \
+	echo "distcheck: make check in $$tmp/$(DIST)"; \
+	$(MAKE) --no-print-directory -C "$$tmp/$(DIST)" check CC='$(CC)'; \
+	echo "distcheck: $(TARBALL) builds and passes make check"
 
 clean:
 	rm -rf $(BUILD)

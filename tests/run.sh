@@ -4,6 +4,7 @@
 #
 #   build/tests/*, build/san/tests/*   cmocka suites: their own counts are summed
 #   build/examples/*                   run under valgrind: 0 errors, 0 leaks
+#                                      (no arguments, standard input empty)
 #   tests/*.sh                         one check each: pass on exit status 0
 #
 # Environment: CC, BUILD, VALGRIND (from the Makefile); TEST_TIMEOUT, the
@@ -43,7 +44,7 @@ run_suite() {
 run_example() {
     echo "== $1 under valgrind"
     $limit ${VALGRIND:-valgrind} -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
-        --error-exitcode=99 "$1" >"$log" 2>&1
+        --error-exitcode=99 "$1" </dev/null >"$log" 2>&1
     status=$?
     tail -n 5 "$log"
     record "$1" "$status"
