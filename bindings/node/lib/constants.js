@@ -86,6 +86,7 @@ const Limits = table({
     SLA_NO_POLICY: U32_MAX,
     MAX_SLA_RULES: 1024,
     MAX_SCORE_CANDIDATES: 32,
+    STAFFING_MAX_AGENTS: 100000,
 });
 
 // How each table's names are spelt in include/usher.h.

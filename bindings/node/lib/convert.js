@@ -4,7 +4,9 @@
 // binding passes to C goes through one of these first. Wrong types throw a
 // TypeError, values outside the C type's range a RangeError. Ranges narrower
 // than the C type (a priority above 1000, a time above TIME_MAX) are left to
-// the library, which answers USHER_EINVAL (see UsherError).
+// the library, which answers USHER_EINVAL (see UsherError). A C double
+// (staffing only) takes any Number: NaN and the infinities are doubles too,
+// and the functions that take doubles refuse them themselves (EINVAL).
 
 const U32_MAX = 0xffffffff;
 const I32_MIN = -0x80000000;
@@ -59,6 +61,13 @@ function i64(name, value) {
     return integer(name, value, I64_MIN, I64_MAX);
 }
 
+/** double: a Number, returned unchanged (NaN and Infinity included). */
+function double(name, value) {
+    if (typeof value !== 'number')
+        throw new TypeError(`${name} must be a Number, got ${describe(value)}`);
+    return value;
+}
+
 function bool(name, value) {
     if (typeof value !== 'boolean')
         throw new TypeError(`${name} must be a boolean, got ${describe(value)}`);
@@ -110,4 +119,4 @@ function big(value) {
     return typeof value === 'bigint' ? value : BigInt(value);
 }
 
-module.exports = { u32, i32, u64, i64, bool, string, array, func, options, bytes, big, U32_MAX, U64_MAX, I64_MAX };
+module.exports = { u32, i32, u64, i64, double, bool, string, array, func, options, bytes, big, U32_MAX, U64_MAX, I64_MAX };

@@ -108,6 +108,10 @@ const PROTOTYPES = [
     'int32_t usher_set_score_hook(usher_engine *engine, usher_score_fn *fn, uintptr_t user, uint32_t candidates)',
     'int32_t usher_explain(usher_engine *engine, uint64_t ticket_id, uint64_t agent_id, _Inout_ usher_explanation *out)',
     'int32_t usher_ticket_candidate(usher_engine *engine, uint64_t ticket_id, _Out_ uint64_t *agent_id, _Out_ int64_t *score)',
+    // staffing (no engine)
+    'void usher_staffing_input_init(_Out_ usher_staffing_input *in)',
+    'int32_t usher_staffing_evaluate(const usher_staffing_input *in, _Inout_ usher_staffing_result *out)',
+    'int32_t usher_staffing_agents(const usher_staffing_input *in, double target_service_level, double max_occupancy, _Inout_ usher_staffing_result *out)',
 ];
 
 const functionName = (prototype) => prototype.match(/(usher_\w+)\(/)[1];

@@ -1,12 +1,14 @@
 'use strict';
 // usher for Node.js: the Engine class, UsherError, the constants of
-// include/usher.h, and the library-wide functions. See README.md.
+// include/usher.h, and the library-wide functions (staffing included). See
+// README.md.
 
 const { Engine, mixin } = require('./engine');
 const { UsherError } = require('./errors');
 const { native } = require('./ffi');
 const { library } = require('./library');
 const { i32 } = require('./convert');
+const { staffingEvaluate, staffingAgents } = require('./staffing');
 const constants = require('./constants');
 
 mixin(require('./agents'));
@@ -43,5 +45,6 @@ function libraryPath() {
 const { C_PREFIX, nameOf, ...publicConstants } = constants;
 
 module.exports = {
-    Engine, UsherError, version, versionNumber, strerror, statusName, libraryPath, ...publicConstants,
+    Engine, UsherError, version, versionNumber, strerror, statusName, libraryPath,
+    staffingEvaluate, staffingAgents, ...publicConstants,
 };

@@ -5,15 +5,17 @@
 // camelCase JavaScript objects the Engine takes and returns.
 
 const koffi = require('koffi');
-const { u32, i32, u64, array, options, big } = require('./convert');
+const { u32, i32, u64, double, array, options, big } = require('./convert');
 
 // Field types. Enum-valued fields are declared in the header as uint32_t or
 // int32_t, never as an enum type, so their size does not depend on the
-// compiler; size_t appears only as a function argument (koffi's size_t).
+// compiler; size_t appears only as a function argument (koffi's size_t);
+// double only in the staffing structures.
 const U32 = 'uint32_t';
 const I32 = 'int32_t';
 const U64 = 'uint64_t';
 const I64 = 'int64_t';
+const F64 = 'double';
 const arrayOf = (type, length) => ({ arrayOf: type, length });
 const isArray = (type) => typeof type === 'object' && 'arrayOf' in type;
 
@@ -81,7 +83,7 @@ const QueueStats = declare('usher_queue_stats', {
 const TicketSpec = declare('usher_ticket_spec', {
     struct_size: U32, queue: U32, channel: U32, priority: U32, tier: U32,
     required_count: U32, required: koffi.pointer(SkillLevel),
-    preferred_count: U32, preferred: koffi.pointer(SkillLevel),
+    preferred_count: U32, reserved: U32, preferred: koffi.pointer(SkillLevel),
     customer_id: U64, created_ms: U64, preferred_agent_id: U64, preferred_wait_ms: U64,
 });
 
@@ -97,7 +99,7 @@ const OpenHours = declare('usher_open_hours', { weekday: U32, open_minute: U32, 
 const SlaPolicyDef = declare('usher_sla_policy_def', {
     struct_size: U32, flags: U32, target_mask: U32, business_mask: U32, pause_mask: U32,
     calendar: U32, target_ms: arrayOf(U64, 4), warning_count: U32,
-    warning_permille: arrayOf(U32, 4),
+    warning_permille: arrayOf(U32, 4), reserved: U32,
 });
 
 const SlaRule = declare('usher_sla_rule', {
@@ -121,6 +123,17 @@ const SlaStats = declare('usher_sla_stats', {
 const Explanation = declare('usher_explanation', {
     struct_size: U32, why: I32, skill: U32, required_level: U32, agent_level: U32,
     reserved: U32, until_ms: U64, score: I64,
+});
+
+const StaffingInput = declare('usher_staffing_input', {
+    struct_size: U32, agents: U32, arrivals_per_hour: F64, handle_time_s: F64,
+    answer_within_s: F64, patience_s: F64,
+});
+
+const StaffingResult = declare('usher_staffing_result', {
+    struct_size: U32, agents: U32, traffic_erlangs: F64, wait_probability: F64,
+    service_level: F64, answered_service_level: F64, asa_s: F64, abandon_probability: F64,
+    occupancy: F64,
 });
 
 const EventFn = koffi.proto('void usher_event_fn(uintptr_t user, const usher_event *event)');
@@ -159,6 +172,7 @@ function cValue(what, type, value, base) {
     case U32: return u32(what, value);
     case I32: return i32(what, value);
     case U64: return u64(what, value);
+    case F64: return double(what, value);
     default: throw new Error(`internal: no conversion to ${type}`);
     }
 }
@@ -209,6 +223,6 @@ function blank(declared) {
 module.exports = {
     Engine, SkillLevel, Config, Event, ChannelDef, AgentInfo, AgentChannelInfo, QueueDef,
     WidenStep, QueueStats, TicketSpec, TicketInfo, OpenHours, SlaPolicyDef, SlaRule, SlaSpec,
-    SlaTargetInfo, SlaStats, Explanation, EventFn, ScoreFn,
+    SlaTargetInfo, SlaStats, Explanation, StaffingInput, StaffingResult, EventFn, ScoreFn,
     STRUCTS: SPECS, toJs, toC, blank, optionNames, camel, skillLevels,
 };

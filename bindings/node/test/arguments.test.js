@@ -84,6 +84,7 @@ test('ticket specs: skill lists, field types and unknown fields', (t) => {
         { name: 'TypeError', message: /unknown option "level"/ });
     assert.throws(() => engine.submitTicket(1, { queue: 1, customerId: 0.5 }), RangeError);
     assert.throws(() => engine.submitTicket(1, { queue: 1, requiredCount: 1 }), TypeError);
+    assert.throws(() => engine.submitTicket(1, { queue: 1, reserved: 0 }), { name: 'TypeError', message: /unknown option "reserved"/ });
     assert.throws(() => engine.getTicket(1), { code: usher.Status.ENOTFOUND });
 });
 

@@ -84,3 +84,23 @@ test('struct layouts and constants match the C compiler', (t) => {
     for (const [key, value] of facts) assert.equal(value, fromC.get(key), key);
 });
 
+test('every byte of every struct is a declared field (the header has no implicit padding)', () => {
+    // A field missing from a declaration (a reserved one, say) leaves a gap.
+    for (const declared of STRUCTS.keys()) {
+        const info = koffi.introspect(declared);
+        const fields = Object.values(info.members).reduce((sum, m) => sum + koffi.sizeof(m.type), 0);
+        assert.equal(fields, info.size, info.name);
+    }
+});
+
+test('every numeric macro of the header is in Limits', () => {
+    const header = fs.readFileSync(path.join(INCLUDE, 'usher.h'), 'utf8');
+    const macros = [...header.matchAll(/^#define (USHER_\w+) /gm)].map((m) => m[1])
+        // USHER_H and USHER_API are not numbers; the version is the loaded
+        // library's, from versionNumber().
+        .filter((name) => !['USHER_H', 'USHER_API'].includes(name) && !name.startsWith('USHER_VERSION_'));
+    assert.ok(macros.length > 30, `only ${macros.length} macros parsed`);
+    const bound = Object.keys(constants.Limits).map((name) => `USHER_${name}`);
+    assert.deepEqual([...new Set(macros)].sort(), bound.sort());
+});
+

@@ -85,6 +85,8 @@ class ArgumentTest(unittest.TestCase):
             self.engine.channel_add(5, reserved=1)
         with self.assertRaises(TypeError):
             self.engine.sla_start(1, reserved=0)
+        with self.assertRaises(TypeError):
+            self.engine.ticket_submit(1, queue=1, reserved=0)  # the explicit padding
         with self.assertRaises(usher.UsherError):
             self.engine.queue_get_stats(3)  # not created by the refused call
 

@@ -25,7 +25,8 @@ Behaviour of the binding:
   ``status`` (a Status), ``name`` (usher_status_name, e.g.
   "USHER_ENOTFOUND"), ``message`` (usher_strerror) and ``function``.
 * Arguments are checked against their C types before any C call: a value
-  that is not an int (str, float, bool, None) raises TypeError, an int
+  that is not an int (str, float, bool, None; a C double also takes a
+  float) raises TypeError, an int
   that does not fit the C type (a negative id for uint64_t, 2**64, a
   reason beyond int32_t) raises ValueError, an unknown keyword option
   raises TypeError. Text is str (UTF-8) or bytes without NUL characters.
@@ -51,6 +52,11 @@ Behaviour of the binding:
   engine that is garbage-collected unclosed is freed.
 * An engine is not thread-safe; different engines may be used from
   different threads.
+* Staffing (Erlang C / Erlang A) needs no engine: usher.staffing_evaluate()
+  and usher.staffing_agents() take keyword arguments and return a frozen
+  StaffingResult. Their numbers are int or float (TypeError otherwise);
+  NaN, infinities and out-of-range values reach the C library, which
+  refuses them with USHER_EINVAL (UsherError).
 * Not exposed: usher_config.allocator (a host allocator in Python would
   run the interpreter on every allocation); the C library's malloc is used.
 """
@@ -65,6 +71,7 @@ from .enums import __all__ as _enums
 from .errors import EngineClosedError, UsherError, status_name, strerror
 from .records import *  # noqa: F401,F403
 from .records import __all__ as _records
+from .staffing import staffing_agents, staffing_evaluate
 
 
 def version():
@@ -79,4 +86,5 @@ def version_number():
 
 
 __all__ = ["Engine", "UsherError", "EngineClosedError", "status_name", "strerror",
-           "version", "version_number", "LIBRARY_PATH", *_constants, *_enums, *_records]
+           "version", "version_number", "staffing_evaluate", "staffing_agents", "LIBRARY_PATH",
+           *_constants, *_enums, *_records]

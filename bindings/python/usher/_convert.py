@@ -4,9 +4,11 @@ ctypes converts silently: -1 becomes 2**64 - 1 in a uint64_t, 2**70 is
 truncated, 1.5 may be refused or not depending on the type. So every
 value is checked here against its exact C type before any C call:
 TypeError for a value that is not an integer (bool, float and str
-included), ValueError for one outside the C type's range.
+included), ValueError for one outside the C type's range. A C double
+(staffing only) takes any real number but a bool.
 """
 
+import numbers
 import operator
 from collections.abc import Mapping
 from ctypes import Array, c_int32, c_int64, c_uint32, c_uint64, sizeof
@@ -52,6 +54,21 @@ def i32(name, value):
 
 def i64(name, value):
     return integer(name, value, c_int64)
+
+
+def real(name, value):
+    """value as a Python float for a C double: an int or float (any
+    numbers.Real), not a bool; TypeError otherwise, ValueError for an int
+    too large for a double. NaN and infinities pass unchanged: they are
+    doubles, and the C functions that take doubles refuse them
+    themselves (USHER_EINVAL)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number (int or float), "
+                        f"not {type(value).__name__}")
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"{name} is too large for a C double, got {value}") from None
 
 
 def text(name, value):

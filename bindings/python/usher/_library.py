@@ -18,7 +18,8 @@ The library's major version must be the one this binding mirrors.
 import ctypes
 import ctypes.util
 import os
-from ctypes import POINTER, c_char_p, c_int32, c_int64, c_size_t, c_uint32, c_uint64, c_void_p
+from ctypes import (POINTER, c_char_p, c_double, c_int32, c_int64, c_size_t, c_uint32, c_uint64,
+                    c_void_p)
 from pathlib import Path
 
 from . import _structs as S
@@ -118,6 +119,10 @@ PROTOTYPES = {
     "usher_set_score_hook": (_ST, [_E, SCORE_FN, c_void_p, _U32]),
     "usher_explain": (_ST, [_E, _U64, _U64, _P(S.Explanation)]),
     "usher_ticket_candidate": (_ST, [_E, _U64, _P(_U64), _P(c_int64)]),
+    "usher_staffing_input_init": (None, [_P(S.StaffingInput)]),
+    "usher_staffing_evaluate": (_ST, [_P(S.StaffingInput), _P(S.StaffingResult)]),
+    "usher_staffing_agents": (_ST, [_P(S.StaffingInput), c_double, c_double,
+                                    _P(S.StaffingResult)]),
 }
 
 

@@ -5,7 +5,8 @@ bindings/python/tests/test_layout.py compiles a C program that prints every
 size and offset and compares them with these classes. ``_c_name_`` is the C type name for that test.
 """
 
-from ctypes import POINTER, Structure, c_int32, c_int64, c_uint32, c_uint64, c_void_p, sizeof
+from ctypes import (POINTER, Structure, c_double, c_int32, c_int64, c_uint32, c_uint64, c_void_p,
+                    sizeof)
 
 from .constants import MAX_SLA_WARNINGS, MAX_TIERS, SLA_TARGETS
 
@@ -163,6 +164,7 @@ class TicketSpec(Structure):
         ("required_count", c_uint32),
         ("required", POINTER(SkillLevel)),
         ("preferred_count", c_uint32),
+        ("reserved", c_uint32),  # explicit padding, left 0
         ("preferred", POINTER(SkillLevel)),
         ("customer_id", c_uint64),
         ("created_ms", c_uint64),
@@ -215,6 +217,7 @@ class SlaPolicyDef(Structure):
         ("target_ms", c_uint64 * SLA_TARGETS),
         ("warning_count", c_uint32),
         ("warning_permille", c_uint32 * MAX_SLA_WARNINGS),
+        ("reserved", c_uint32),  # explicit padding, left 0
     ]
 
 
@@ -280,10 +283,37 @@ class Explanation(Structure):
     ]
 
 
+class StaffingInput(Structure):
+    _c_name_ = "usher_staffing_input"
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("agents", c_uint32),
+        ("arrivals_per_hour", c_double),
+        ("handle_time_s", c_double),
+        ("answer_within_s", c_double),
+        ("patience_s", c_double),
+    ]
+
+
+class StaffingResult(Structure):
+    _c_name_ = "usher_staffing_result"
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("agents", c_uint32),
+        ("traffic_erlangs", c_double),
+        ("wait_probability", c_double),
+        ("service_level", c_double),
+        ("answered_service_level", c_double),
+        ("asa_s", c_double),
+        ("abandon_probability", c_double),
+        ("occupancy", c_double),
+    ]
+
+
 # Every structure, for the layout test.
 ALL = (Config, Event, ChannelDef, SkillLevel, AgentInfo, AgentChannelInfo, QueueDef,
        WidenStep, QueueStats, TicketSpec, TicketInfo, OpenHours, SlaPolicyDef, SlaRule,
-       SlaSpec, SlaTargetInfo, SlaStats, Explanation)
+       SlaSpec, SlaTargetInfo, SlaStats, Explanation, StaffingInput, StaffingResult)
 
 
 def output(struct_class):

@@ -16,7 +16,7 @@ from .enums import (AgentFlag, AgentState, ChannelFlag, EventType, SlaState, Tic
 
 __all__ = [
     "Event", "ChannelDef", "AgentInfo", "AgentChannelInfo", "QueueStats", "TicketInfo",
-    "SlaTargetInfo", "SlaStats", "Explanation", "Candidate",
+    "SlaTargetInfo", "SlaStats", "Explanation", "Candidate", "StaffingResult",
     "SkillLevel", "WidenStep", "OpenHours", "SlaRule",
 ]
 
@@ -166,6 +166,26 @@ class Explanation:
     agent_level: int
     until_ms: int
     score: int
+
+
+@dataclass(frozen=True, slots=True)
+class StaffingResult:
+    """How a queue performs with `agents` agents, in the long run
+    (usher_staffing_evaluate, usher_staffing_agents). Probabilities are
+    fractions (0.8 is 80 %) of all arriving contacts, except
+    answered_service_level (of the answered ones only; equal to
+    service_level when nobody hangs up); traffic_erlangs is arrivals per
+    second times handle time; asa_s is the mean wait of answered contacts
+    in seconds; occupancy the fraction of agent time spent handling."""
+
+    agents: int
+    traffic_erlangs: float
+    wait_probability: float
+    service_level: float
+    answered_service_level: float
+    asa_s: float
+    abandon_probability: float
+    occupancy: float
 
 
 class Candidate(NamedTuple):
