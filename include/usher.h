@@ -386,10 +386,12 @@ USHER_API usher_status usher_set_event_handler(usher_engine *engine, usher_event
  *    ticket has an eligible agent that may take it (unless matching was
  *    stopped by USHER_ENOMEM and resumes at the next call);
  *  - the id maps hold exactly the live objects of each kind;
- *  - the counters that can be derived: tickets waiting (in all and per
- *    queue), live tickets per queue, offers outstanding per agent, live
- *    tickets per customer record, and each ticket's earliest SLA deadline
- *    where it is counted in calendar time.
+ *  - the counters that can be derived: tickets waiting (in all, per
+ *    requirement set and per bucket), live tickets per queue, offers
+ *    outstanding per agent, live tickets per customer record, and each
+ *    ticket's earliest SLA deadline where it is counted in calendar time
+ *    (business-time deadlines are computed when a clock changes and are
+ *    compared with their timers, not recomputed).
  *
  * Costs time linear in the engine's size (agents, their skills and
  * memberships, tickets, timers, map slots) for engines with up to about a
