@@ -398,13 +398,21 @@ static void test_check_passes_through_a_day(void **state)
 static void test_check_passes_after_failed_allocations(void **state)
 {
     (void)state;
-    /* Each allocation of a submit and of a long advance fails in turn:
-     * whatever the call returns, the engine stays consistent (matching
-     * that ran out of memory keeps its marks for the next call). */
-    long points = 0;
+    /* Each allocation of a submit, a skill change that makes 41 matches
+     * possible and a long advance fails in turn: whatever the call
+     * returns, the engine stays consistent (matching that ran out of
+     * memory keeps its marks for the next call, which finishes it). */
+    long points = 0, stalled = 0;
     for (long k = 1;; k++) {
         world w;
         world_init(&w);
+        /* An agent of large capacity, and tickets only it will be able to
+         * take: matching them needs more memory than any call reserves. */
+        OK(&w, usher_agent_add(w.e, 200, 100));
+        OK(&w, usher_agent_set_channel_limit(w.e, 200, MAIL, 100));
+        OK(&w, usher_agent_set_state(w.e, 200, USHER_AGENT_AVAILABLE, 0));
+        for (uint64_t id = 60; id < 100; id++)
+            submit(&w, id, Q_DIRECT, MAIL, VIP, 9, NULL);
         w.ta.fail_at = w.ta.calls + k;
         usher_skill_level req = {w.skill[BILLING], 1};
         usher_ticket_spec spec;
@@ -417,19 +425,27 @@ static void test_check_passes_after_failed_allocations(void **state)
         usher_status st = usher_ticket_submit(w.e, 50, &spec);
         assert_true(st == USHER_OK || st == USHER_ENOMEM);
         assert_clean(w.e);
+        st = usher_agent_set_skill(w.e, 200, w.skill[VIP], 10);
+        assert_true(st == USHER_OK || st == USHER_ENOMEM);
+        assert_clean(w.e);
+        stalled += w.e->router.dirty_agents != US_NONE || w.e->router.dirty_tickets != US_NONE;
         st = usher_advance(w.e, w.now + 3 * HOUR);
         assert_true(st == USHER_OK || st == USHER_ENOMEM);
         assert_clean(w.e);
+        stalled += w.e->router.dirty_agents != US_NONE || w.e->router.dirty_tickets != US_NONE;
         int failed = w.ta.failed;
         test_allocator_allow_all(&w.ta);
         assert_int_equal(usher_advance(w.e, w.now + 3 * HOUR), USHER_OK);
         assert_clean(w.e);
+        assert_true(w.e->router.dirty_agents == US_NONE && w.e->router.dirty_tickets == US_NONE);
         world_free(&w);
         if (!failed)
             break;
         points++;
     }
-    assert_true(points > 5);
+    print_message("%ld failure points, matching stopped with marks left at %ld\n", points,
+                  stalled);
+    assert_true(points > 5 && stalled > 0);
 }
 
 static int64_t score_and_check(void *user, uint64_t ticket, uint64_t agent, int64_t score)
