@@ -83,11 +83,57 @@ static bool pools_consistent(us_checker *c)
     return true;
 }
 
+/* ---- counts per bucket, queue and customer record --------------------------------------------
+ *
+ * Counted from the tickets into arrays on the stack, TALLY slots of each
+ * kind per pass over the tickets (the first during the tickets' own
+ * check): the checker allocates nothing. */
+
+#define TALLY 256
+
+typedef struct slot_tally {
+    uint32_t lo; /* the first slot counted */
+    uint32_t bucket_tickets[TALLY], queue_live[TALLY], customer_tickets[TALLY];
+} slot_tally;
+
+static void count(uint32_t *counts, uint32_t lo, uint32_t slot)
+{
+    if (slot != US_NONE && slot >= lo && slot - lo < TALLY)
+        counts[slot - lo]++;
+}
+
+static void tally_start(slot_tally *t, uint32_t lo)
+{
+    memset(t, 0, sizeof *t);
+    t->lo = lo;
+}
+
+/* Counts one live ticket (whose filings were checked). */
+static void tally_ticket(const usher_engine *e, slot_tally *t, const us_ticket *tk)
+{
+    for (uint32_t k = 0; k < US_FILINGS; k++)
+        count(t->bucket_tickets, t->lo, tk->buckets[k]);
+    count(t->queue_live, t->lo, us_queue_slot_of(e, tk));
+    if (tk->remembered)
+        count(t->customer_tickets, t->lo, us_customer_find(e, tk->customer));
+}
+
+/* A further pass over the tickets, for slots from t->lo. */
+static void tally_tickets(const usher_engine *e, slot_tally *t)
+{
+    uint32_t cursor = 0, slot;
+    uint64_t id;
+    tally_start(t, t->lo);
+    while (us_idmap_next(&e->router.ticket_by_id, &cursor, &id, &slot))
+        tally_ticket(e, t, us_ticket_at(e, slot));
+}
+
+
 /* ---- tickets ------------------------------------------------------------------------------ */
 
 /* What the tickets add up to, for comparison with the router's counters. */
 typedef struct ticket_tally {
-    uint64_t waiting, preferring, exclusions, marked;
+    uint64_t waiting, filings, preferring, exclusions, marked;
 } ticket_tally;
 
 static const us_sig *sig_at(const usher_engine *e, uint32_t bucket)
@@ -150,7 +196,8 @@ static bool attributes_consistent(us_checker *c, const us_ticket *t)
 }
 
 /* A waiting ticket sits in the heap of each bucket it is filed in. */
-static bool waiting_consistent(us_checker *c, const us_ticket *t, uint32_t slot)
+static bool waiting_consistent(us_checker *c, const us_ticket *t, uint32_t slot,
+                               ticket_tally *tally)
 {
     const usher_engine *e = c->e;
     US_REQUIRE(c, t->work == US_NONE && t->offer_timer == US_NONE && t->offer_token == 0,
@@ -164,6 +211,7 @@ static bool waiting_consistent(us_checker *c, const us_ticket *t, uint32_t slot)
         const us_bucket *b = us_bucket_at(e, t->buckets[k]);
         US_REQUIRE(c, pos < b->size && b->heap[pos] == slot * 2 + k,
                    "a waiting ticket is not where its bucket holds it");
+        tally->filings++;
     }
     return true;
 }
@@ -225,9 +273,13 @@ static bool widening_consistent(us_checker *c, const us_ticket *t, uint32_t slot
     return true;
 }
 
+/* A ticket slot in an agent's list of tickets waiting for it. (Its
+ * liveness needs no look-up: every live ticket waiting for the agent is
+ * linked both ways up to the list's head, and the list holds as many
+ * tickets as wait for it.) */
 static bool pref_neighbour(const usher_engine *e, uint32_t other, uint32_t agent)
 {
-    return us_check_ticket_live(e, other) && us_ticket_at(e, other)->pref_agent == agent;
+    return other < e->router.tickets.slots && us_ticket_at(e, other)->pref_agent == agent;
 }
 
 /* A ticket waiting for a preferred agent is in that agent's list, and the
@@ -302,7 +354,7 @@ static bool ticket_consistent(us_checker *c, uint32_t slot, ticket_tally *tally)
     switch (t->state) {
     case USHER_TICKET_WAITING:
         tally->waiting++;
-        ok = waiting_consistent(c, t, slot);
+        ok = waiting_consistent(c, t, slot, tally);
         break;
     case USHER_TICKET_OFFERED:
     case USHER_TICKET_ASSIGNED:
@@ -324,14 +376,17 @@ static bool ticket_consistent(us_checker *c, uint32_t slot, ticket_tally *tally)
     return true;
 }
 
-static bool tickets_consistent(us_checker *c, ticket_tally *tally)
+static bool tickets_consistent(us_checker *c, ticket_tally *tally, slot_tally *first)
 {
     const us_router *r = &c->e->router;
     uint32_t cursor = 0, slot;
     uint64_t id;
-    while (us_idmap_next(&r->ticket_by_id, &cursor, &id, &slot))
+    tally_start(first, 0);
+    while (us_idmap_next(&r->ticket_by_id, &cursor, &id, &slot)) {
         if (!ticket_consistent(c, slot, tally))
             return false;
+        tally_ticket(c->e, first, us_ticket_at(c->e, slot));
+    }
     US_REQUIRE(c, r->waiting == tally->waiting,
                "the router's count of waiting tickets differs from its tickets");
     US_REQUIRE(c, r->exclusions.live == tally->exclusions,
@@ -342,7 +397,9 @@ static bool tickets_consistent(us_checker *c, ticket_tally *tally)
 /* ---- buckets, signatures, queues ------------------------------------------------------------ */
 
 /* Every heap entry is a waiting ticket filed there, at that place, and
- * no child comes before its parent. */
+ * no child comes before its parent. (Every live waiting ticket's filing
+ * was found in its heap, and the heaps hold as many entries as there are
+ * such filings: so the entries are those, with no look-up.) */
 static bool bucket_heap_consistent(us_checker *c, uint32_t slot)
 {
     const usher_engine *e = c->e;
@@ -352,7 +409,7 @@ static bool bucket_heap_consistent(us_checker *c, uint32_t slot)
     for (size_t pos = 0; pos < b->size; pos++) {
         uint32_t ticket = b->heap[pos] / 2, k = b->heap[pos] % 2;
         US_REQUIRE(c,
-                   us_check_ticket_live(e, ticket) &&
+                   ticket < e->router.tickets.slots &&
                        us_ticket_at(e, ticket)->state == USHER_TICKET_WAITING &&
                        us_ticket_at(e, ticket)->buckets[k] == slot &&
                        us_ticket_at(e, ticket)->heap_pos[k] == pos,
@@ -415,53 +472,25 @@ static bool queue_consistent(us_checker *c, uint32_t slot, size_t *buckets)
     return true;
 }
 
-static bool buckets_consistent(us_checker *c)
+static bool buckets_consistent(us_checker *c, const ticket_tally *tally)
 {
     const usher_engine *e = c->e;
     size_t by_sig = 0, by_queue = 0;
-    for (uint32_t s = 0; s < e->index.slots; s++)
-        if (e->index.sigs[s].refs > 0 && !sig_buckets_consistent(c, s, &by_sig))
+    uint64_t filed = 0;
+    for (uint32_t s = 0; s < e->index.slots; s++) {
+        if (e->index.sigs[s].refs == 0)
+            continue;
+        if (!sig_buckets_consistent(c, s, &by_sig))
             return false;
+        filed += e->index.sigs[s].waiting;
+    }
+    US_REQUIRE(c, filed == tally->filings, "the buckets hold tickets that do not wait there");
     for (uint32_t q = 0; q < e->router.queues.slots; q++)
         if (queue_live(e, q) && !queue_consistent(c, q, &by_queue))
             return false;
     US_REQUIRE(c, by_sig == e->router.buckets.live && by_queue == e->router.buckets.live,
                "a bucket is missing from its signature's or its queue's list");
     return true;
-}
-
-/* ---- counts per bucket, queue and customer record --------------------------------------------
- *
- * Counted from the tickets into arrays on the stack, TALLY slots of each
- * kind per pass over the tickets: the checker allocates nothing. */
-
-#define TALLY 256
-
-typedef struct slot_tally {
-    uint32_t lo; /* the first slot counted */
-    uint32_t bucket_tickets[TALLY], queue_live[TALLY], customer_tickets[TALLY];
-} slot_tally;
-
-static void count(uint32_t *counts, uint32_t lo, uint32_t slot)
-{
-    if (slot != US_NONE && slot >= lo && slot - lo < TALLY)
-        counts[slot - lo]++;
-}
-
-static void tally_tickets(const usher_engine *e, slot_tally *t)
-{
-    uint32_t lo = t->lo, cursor = 0, slot;
-    uint64_t id;
-    memset(t, 0, sizeof *t);
-    t->lo = lo;
-    while (us_idmap_next(&e->router.ticket_by_id, &cursor, &id, &slot)) {
-        const us_ticket *tk = us_ticket_at(e, slot);
-        for (uint32_t k = 0; k < US_FILINGS; k++)
-            count(t->bucket_tickets, lo, tk->buckets[k]);
-        count(t->queue_live, lo, us_queue_slot_of(e, tk));
-        if (tk->remembered)
-            count(t->customer_tickets, lo, us_customer_find(e, tk->customer));
-    }
 }
 
 static bool tally_matches(us_checker *c, const slot_tally *t)
@@ -485,17 +514,20 @@ static bool tally_matches(us_checker *c, const slot_tally *t)
     return true;
 }
 
-static bool tallies_consistent(us_checker *c)
+/* `t` holds the counts of the first TALLY slots; the others take more
+ * passes. */
+static bool tallies_consistent(us_checker *c, slot_tally *t)
 {
     const us_router *r = &c->e->router;
     size_t span = r->buckets.slots;
     span = r->queues.slots > span ? r->queues.slots : span;
     span = r->customers.slots > span ? r->customers.slots : span;
-    slot_tally t;
-    for (size_t lo = 0; lo < span; lo += TALLY) {
-        t.lo = (uint32_t)lo;
-        tally_tickets(c->e, &t);
-        if (!tally_matches(c, &t))
+    if (!tally_matches(c, t))
+        return false;
+    for (size_t lo = TALLY; lo < span; lo += TALLY) {
+        t->lo = (uint32_t)lo;
+        tally_tickets(c->e, t);
+        if (!tally_matches(c, t))
             return false;
     }
     return true;
@@ -636,9 +668,11 @@ static bool matching_complete(us_checker *c)
 bool us_check_router(us_checker *c)
 {
     ticket_tally tally;
+    slot_tally counts;
     memset(&tally, 0, sizeof tally);
-    return pools_consistent(c) && tickets_consistent(c, &tally) && buckets_consistent(c) &&
-           tallies_consistent(c) && customers_consistent(c) &&
+    return pools_consistent(c) && tickets_consistent(c, &tally, &counts) &&
+           buckets_consistent(c, &tally) && tallies_consistent(c, &counts) &&
+           customers_consistent(c) &&
            preferred_lists_consistent(c, tally.preferring) && agent_marks_consistent(c) &&
            ticket_marks_consistent(c, tally.marked) && matching_complete(c);
 }

@@ -801,6 +801,37 @@ static void test_detects_bucket_and_queue_counts(void **state)
     world_free(&w);
 }
 
+static void test_detects_free_ticket_in_heap(void **state)
+{
+    (void)state;
+    world w;
+    world_init(&w);
+    /* A freed ticket slot whose stale record claims a place at the end of
+     * ticket 3's heap, with the bucket's counts raised to match: only the
+     * number of waiting filings gives it away. */
+    OK(&w, usher_ticket_cancel(w.e, 12));
+    uint32_t f = w.e->router.tickets.free_head;
+    assert_int_not_equal(f, US_NONE);
+    us_ticket saved = *us_ticket_at(w.e, f);
+    uint32_t bs = ticket_of(&w, 3)->buckets[US_FILED_MAIN];
+    us_bucket *b = us_bucket_at(w.e, bs);
+    us_ticket *stale = us_ticket_at(w.e, f);
+    *stale = *ticket_of(&w, 3);
+    stale->next_free = saved.next_free; /* still on the free list */
+    stale->seq = UINT64_MAX; /* after ticket 3 in the heap's order */
+    stale->heap_pos[US_FILED_MAIN] = (uint32_t)b->size;
+    b->heap[b->size++] = f * 2;
+    b->tickets++;
+    w.e->index.sigs[b->sig].waiting++;
+    assert_broken(w.e, "the buckets hold tickets that do not wait there");
+    w.e->index.sigs[b->sig].waiting--;
+    b->tickets--;
+    b->size--;
+    *us_ticket_at(w.e, f) = saved;
+    assert_clean(w.e);
+    world_free(&w);
+}
+
 static void test_detects_missed_match(void **state)
 {
     (void)state;
@@ -1106,6 +1137,7 @@ int main(void)
         cmocka_unit_test(test_detects_unlinked_index_membership),
         cmocka_unit_test(test_detects_bucket_heap_out_of_order),
         cmocka_unit_test(test_detects_bucket_and_queue_counts),
+        cmocka_unit_test(test_detects_free_ticket_in_heap),
         cmocka_unit_test(test_detects_missed_match),
         cmocka_unit_test(test_detects_broken_marks),
         cmocka_unit_test(test_detects_broken_preference),
