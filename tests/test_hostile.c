@@ -210,6 +210,38 @@ static void test_ids_chosen_to_collide(void **state)
     host_free(&h);
 }
 
+static void test_agent_ids_chosen_to_collide(void **state)
+{
+    (void)state;
+    enum { AGENTS = 400 };
+    static uint64_t ids[AGENTS];
+    host h;
+    host_init(&h, 11, 1000);
+    add_queue(&h, 1, NULL);
+    colliding_ids(h.e->agents.by_id.seed, ids, AGENTS);
+    for (int i = 0; i < AGENTS; i++)
+        add_agent(&h, ids[i], 1);
+    /* Tickets go to the longest idle: the first added, in order. */
+    for (uint64_t t = 1; t <= AGENTS / 2; t++)
+        assert_int_equal(submit(&h, t, 1, 0, 0), USHER_OK);
+    usher_ticket_info info = {.struct_size = sizeof info};
+    OK(&h, usher_ticket_get(h.e, AGENTS / 2, &info));
+    assert_int_equal(info.agent_id, ids[AGENTS / 2 - 1]);
+    uint64_t rng = 5;
+    for (int left = AGENTS; left > 0; left--) {
+        int i;
+        do /* a random agent still there */
+            i = (int)test_rand_below(&rng, AGENTS);
+        while (usher_agent_remove(h.e, ids[i]) != USHER_OK);
+        if (left % 37 == 0)
+            assert_clean(h.e);
+    }
+    assert_clean(h.e);
+    assert_int_equal(h.e->agents.live, 0);
+    assert_int_equal(h.e->router.waiting, AGENTS / 2); /* handed back, waiting */
+    host_free(&h);
+}
+
 /* ---- one customer, many tickets -------------------------------------------------------- */
 
 static void sticky_repeat(usher_queue_def *def)
@@ -561,6 +593,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ids_chosen_to_collide),
+        cmocka_unit_test(test_agent_ids_chosen_to_collide),
         cmocka_unit_test(test_one_customer_floods),
         cmocka_unit_test(test_extreme_priorities),
         cmocka_unit_test(test_clock_jumps_ten_years),
