@@ -393,12 +393,15 @@ USHER_API usher_status usher_set_event_handler(usher_engine *engine, usher_event
  *    (business-time deadlines are computed when a clock changes and are
  *    compared with their timers, not recomputed).
  *
- * Costs time linear in the engine's size (agents, their skills and
- * memberships, tickets, timers, map slots) for engines with up to about a
- * thousand queues, buckets and customer records, plus one pass over the
- * tickets per further thousand of those; too slow for every call of a
- * production engine, cheap for tests. Allocates nothing and changes
- * nothing.
+ * It holds after every call, failed ones (USHER_ENOMEM included) too.
+ *
+ * Costs time linear in the engine's size (agents times requirement sets,
+ * tickets, timers, map slots) while it has at most 256 queues, 256
+ * buckets (queue and requirement-set pairs) and 256 customer records,
+ * plus one more pass over the tickets per further 256 of the most
+ * numerous of those: cheap for tests and debug builds, too slow to call
+ * after every operation of a large production engine. Allocates nothing
+ * and changes nothing.
  *
  * Returns USHER_OK when every invariant holds; USHER_EINTERNAL when one
  * does not; USHER_EINVAL if engine is NULL; USHER_ESTATE from inside the
