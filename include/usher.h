@@ -98,7 +98,10 @@ enum usher_status_code {
     USHER_ECLOSED = -8,
     /* The offer token is not the ticket's current offer's: stale (the
      * offer was answered, expired or withdrawn) or another offer's. */
-    USHER_ETOKEN = -9
+    USHER_ETOKEN = -9,
+    /* usher_check() found that an internal invariant does not hold: a bug
+     * in usher, or memory of the engine overwritten by its host. */
+    USHER_EINTERNAL = -10
 };
 
 /*
@@ -356,6 +359,56 @@ USHER_API void usher_engine_free(usher_engine *engine);
  */
 USHER_API usher_status usher_set_event_handler(usher_engine *engine, usher_event_fn fn,
                                                void *user);
+
+/* ------------------------------------------------------------------------
+ * Invariant check
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Recomputes the engine's internal bookkeeping by brute force from its
+ * primary records and compares, for tests and debug builds. It verifies:
+ *  - one owner per ticket: a live ticket waits in its bucket(s) of
+ *    waiting tickets, or is offered or assigned to exactly one agent whose
+ *    capacity record names it, never both;
+ *  - capacity: each agent's units used, per-channel counts of work and
+ *    wrap-ups, exclusive work and blocking wrap-ups equal what its
+ *    capacity records hold; each channel's use equals the sum over
+ *    agents; no agent is over its capacity or a channel limit;
+ *  - timers: every live deadline in the timer wheel belongs to a live
+ *    object (host timer, wrap-up, load cap, cool-down, idle timeout,
+ *    offer, rejection cool-down, widening step, preferred-agent wait,
+ *    customer record, SLA clock), and every object that must have one
+ *    has it, at the right time where that time can be recomputed; the
+ *    wheel's own lists, bitmaps and free list are consistent;
+ *  - the eligibility index (who is eligible for which requirement set, in
+ *    which order) and the buckets of waiting tickets (their heap order,
+ *    counts and links) equal a brute-force recomputation, and no waiting
+ *    ticket has an eligible agent that may take it (unless matching was
+ *    stopped by USHER_ENOMEM and resumes at the next call);
+ *  - the id maps hold exactly the live objects of each kind;
+ *  - the counters that can be derived: tickets waiting (in all, per
+ *    requirement set and per bucket), live tickets per queue, offers
+ *    outstanding per agent, live tickets per customer record, and each
+ *    ticket's earliest SLA deadline where it is counted in calendar time
+ *    (business-time deadlines are computed when a clock changes and are
+ *    compared with their timers, not recomputed).
+ *
+ * It holds after every call, failed ones (USHER_ENOMEM included) too.
+ *
+ * Costs time linear in the engine's size (agents times requirement sets,
+ * tickets, timers, map slots) while it has at most 256 queues, 256
+ * buckets (queue and requirement-set pairs) and 256 customer records,
+ * plus one more pass over the tickets per further 256 of the most
+ * numerous of those: cheap for tests and debug builds, too slow to call
+ * after every operation of a large production engine. Allocates nothing
+ * and changes nothing.
+ *
+ * Returns USHER_OK when every invariant holds; USHER_EINTERNAL when one
+ * does not; USHER_EINVAL if engine is NULL; USHER_ESTATE from inside the
+ * scoring hook (the engine is mid-decision there); USHER_ECLOSED.
+ * Callback: yes (between events the engine is consistent).
+ */
+USHER_API usher_status usher_check(const usher_engine *engine);
 
 /* ------------------------------------------------------------------------
  * Clock

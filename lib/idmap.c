@@ -177,3 +177,46 @@ bool us_idmap_erase(us_idmap *m, uint64_t key, uint32_t *value)
         (void)rehash(m, capacity_for(m->count)); /* on failure the table stays as it is */
     return true;
 }
+
+bool us_idmap_next(const us_idmap *m, uint32_t *cursor, uint64_t *key, uint32_t *value)
+{
+    for (uint32_t i = *cursor; i < capacity_of(m); i++) {
+        if (m->slots[i].used) {
+            *key = m->slots[i].key;
+            *value = m->slots[i].value;
+            *cursor = i + 1;
+            return true;
+        }
+    }
+    *cursor = capacity_of(m);
+    return false;
+}
+
+/* True if the entry at i is reached by probing from its home: no empty
+ * slot and no other entry with its key lies on the way. */
+static bool reachable(const us_idmap *m, uint32_t i)
+{
+    uint64_t key = m->slots[i].key;
+    for (uint32_t j = home_of(m, key); j != i; j = (j + 1) & m->mask)
+        if (!m->slots[j].used || m->slots[j].key == key)
+            return false;
+    return true;
+}
+
+bool us_idmap_check(const us_idmap *m)
+{
+    if (!m->slots)
+        return m->count == 0 && m->mask == 0;
+    uint64_t capacity = (uint64_t)m->mask + 1;
+    if ((capacity & m->mask) != 0 || (uint64_t)m->count * 4 > capacity * 3)
+        return false;
+    uint32_t used = 0;
+    for (uint32_t i = 0; i <= m->mask; i++) {
+        if (!m->slots[i].used)
+            continue;
+        if (!reachable(m, i))
+            return false;
+        used++;
+    }
+    return used == m->count;
+}

@@ -48,6 +48,16 @@ bool us_idmap_update(us_idmap *m, uint64_t key, uint32_t value);
  * Never fails: shrinking the table is skipped when memory is short. */
 bool us_idmap_erase(us_idmap *m, uint64_t key, uint32_t *value);
 
+/* Iterates over the entries: start with *cursor = 0; each call stores the
+ * next entry's key and value and returns true, or returns false at the
+ * end. The map must not change during the walk. */
+bool us_idmap_next(const us_idmap *m, uint32_t *cursor, uint64_t *key, uint32_t *value);
+
+/* True when the table is consistent: the count matches the used slots,
+ * every key is found from its home slot without crossing an empty one,
+ * no key appears twice, and the load is at most 3/4 (usher_check). */
+bool us_idmap_check(const us_idmap *m);
+
 static inline uint32_t us_idmap_count(const us_idmap *m) { return m->count; }
 
 #endif

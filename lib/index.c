@@ -844,7 +844,7 @@ static bool agent_consistent(const usher_engine *e, const us_agent *a, uint32_t 
         if (mb->sig >= e->index.slots)
             return false;
         const us_sig *sig = &e->index.sigs[mb->sig];
-        if (sig->refs == 0 || !agent_meets(a, sig))
+        if (sig->refs == 0 || !agent_meets(a, sig) || mb->score != skill_score(a, sig))
             return false;
         bool in_heap = mb->heap_pos != US_NONE;
         if (eligible_now(e, a, sig->channel) && !in_heap) /* the heap is lazy the other way */
@@ -873,13 +873,25 @@ static bool agent_consistent(const usher_engine *e, const us_agent *a, uint32_t 
     return true;
 }
 
+/* True if r names a membership of signature s of a live agent. */
+static bool member_of(const usher_engine *e, us_mref r, uint32_t s)
+{
+    if (r.agent >= e->agents.slots)
+        return false;
+    const us_agent *a = us_agent_at(e, r.agent);
+    return a->live && r.member < a->member_count && a->members[r.member].sig == s;
+}
+
 /* The list links both ways, in idle order, and holds exactly the eligible
  * members. */
-static bool list_consistent(const usher_engine *e, const us_sig *sig, size_t eligible)
+static bool list_consistent(const usher_engine *e, uint32_t s, size_t eligible)
 {
+    const us_sig *sig = &e->index.sigs[s];
     size_t n = 0;
     us_mref prev = no_ref;
     for (us_mref r = sig->head; is_ref(r); r = member_at(e, r)->next) {
+        if (!member_of(e, r, s))
+            return false;
         const us_membership *mb = member_at(e, r);
         if (++n > sig->members || mb->heap_pos != US_IN_LIST || mb->prev.agent != prev.agent ||
             mb->prev.member != prev.member || (is_ref(prev) && member_at(e, prev)->key > mb->key))
@@ -890,8 +902,23 @@ static bool list_consistent(const usher_engine *e, const us_sig *sig, size_t eli
            sig->tail.agent == prev.agent && sig->tail.member == prev.member;
 }
 
-static bool sig_consistent(const usher_engine *e, const us_sig *sig)
+/* Every heap entry names a membership of the signature that knows its
+ * place. */
+static bool heap_linked(const usher_engine *e, uint32_t s)
 {
+    const us_sig *sig = &e->index.sigs[s];
+    for (size_t pos = 0; pos < sig->heap_size; pos++) {
+        us_heap_entry entry = sig->heap[pos];
+        if (!member_of(e, (us_mref){entry.agent, entry.member}, s) ||
+            member_at(e, (us_mref){entry.agent, entry.member})->heap_pos != pos)
+            return false;
+    }
+    return true;
+}
+
+static bool sig_consistent(const usher_engine *e, uint32_t s)
+{
+    const us_sig *sig = &e->index.sigs[s];
     size_t meet = 0, eligible = 0;
     for (uint32_t slot = 0; slot < e->agents.slots; slot++) {
         const us_agent *a = us_agent_at(e, slot);
@@ -901,12 +928,46 @@ static bool sig_consistent(const usher_engine *e, const us_sig *sig)
         }
     }
     size_t filed = listed(sig) ? sig->listed : sig->heap_size;
-    if (meet != sig->members || eligible > filed || filed > meet || sig->heap_capacity < meet)
+    if (meet != sig->members || eligible > filed || filed > meet || sig->heap_capacity < meet ||
+        sig->building || sig->heap_size > sig->heap_capacity || !heap_linked(e, s))
         return false;
     for (size_t pos = 1; pos < sig->heap_size; pos++)
         if (before(e, sig->heap[pos], sig->heap[(pos - 1) / 2]))
             return false;
-    return !listed(sig) || list_consistent(e, sig, eligible);
+    return !listed(sig) || list_consistent(e, s, eligible);
+}
+
+/* A live signature is found by its own key through the hash map. */
+static bool sig_findable(const usher_engine *e, uint32_t s)
+{
+    const us_sig *sig = &e->index.sigs[s];
+    us_sig_key key = {sig->channel, sig->strategy, sig->reqs, sig->req_count, sig->prefs,
+                      sig->pref_count};
+    return sig->hash == sig_hash(e, &key) && find_sig(e, sig->hash, &key) == s;
+}
+
+/* Free slots are exactly those of the free list, and every chain of equal
+ * hashes holds live signatures of that hash. */
+static bool slots_consistent(const usher_engine *e, size_t live)
+{
+    const us_index *x = &e->index;
+    size_t free_count = 0;
+    for (uint32_t s = x->free_head; s != US_NONE; s = x->sigs[s].next)
+        if (s >= x->slots || x->sigs[s].refs != 0 || ++free_count > x->slots - live)
+            return false;
+    if (free_count != x->slots - live)
+        return false;
+    uint32_t cursor = 0, first, heads = 0;
+    uint64_t hash;
+    while (us_idmap_next(&x->by_hash, &cursor, &hash, &first)) {
+        size_t chain = 0;
+        for (uint32_t s = first; s != US_NONE; s = x->sigs[s].next)
+            if (s >= x->slots || x->sigs[s].refs == 0 || x->sigs[s].hash != hash ||
+                ++chain > live)
+                return false;
+        heads++;
+    }
+    return heads == us_idmap_count(&x->by_hash);
 }
 
 bool us_index_check(const usher_engine *e)
@@ -919,14 +980,15 @@ bool us_index_check(const usher_engine *e)
         if (a->live)
             member_total += a->member_count;
     }
-    size_t sig_members = 0;
-    for (size_t s = 0; s < e->index.slots; s++) {
+    size_t sig_members = 0, live = 0;
+    for (uint32_t s = 0; s < e->index.slots; s++) {
         const us_sig *sig = &e->index.sigs[s];
         if (sig->refs == 0)
             continue;
-        if (!sig_consistent(e, sig))
+        if (!sig_consistent(e, s) || !sig_findable(e, s))
             return false;
         sig_members += sig->members;
+        live++;
     }
-    return member_total == sig_members;
+    return member_total == sig_members && slots_consistent(e, live);
 }

@@ -129,8 +129,6 @@ static void notify(usher_engine *e, uint32_t slot)
 
 /* ---- events ------------------------------------------------------------------------------ */
 
-#define NO_HELD UINT8_MAX
-
 
 static uint32_t timer_data(uint32_t slot, uint32_t t) { return slot * USHER_SLA_TARGETS + t; }
 
@@ -174,7 +172,7 @@ static void arm(usher_engine *e, uint32_t slot, uint32_t t)
     us_sla_clock *c = &r->clocks[t];
     compute_next_due(e, r, t);
     uint64_t at = next_event_due(r, t);
-    if (c->held_from != NO_HELD) {
+    if (c->held_from != US_SLA_NO_HELD) {
         uint64_t release = release_time(e, def_of(e, r), us_now(e));
         at = release < at ? release : at;
     }
@@ -238,8 +236,8 @@ static void fall_due(usher_engine *e, us_sla *r, uint32_t t, uint64_t due)
     compute_next_due(e, r, t);
     if (k == def->warning_count)
         mark_breached(e, r, t);
-    if (c->held_from != NO_HELD || release_time(e, def, due) > us_now(e)) {
-        if (c->held_from == NO_HELD)
+    if (c->held_from != US_SLA_NO_HELD || release_time(e, def, due) > us_now(e)) {
+        if (c->held_from == US_SLA_NO_HELD)
             c->held_from = (uint8_t)k;
         return;
     }
@@ -250,11 +248,11 @@ static void fall_due(usher_engine *e, us_sla *r, uint32_t t, uint64_t due)
 static void release_held(usher_engine *e, us_sla *r, uint32_t t)
 {
     us_sla_clock *c = &r->clocks[t];
-    if (c->held_from == NO_HELD || release_time(e, def_of(e, r), us_now(e)) > us_now(e))
+    if (c->held_from == US_SLA_NO_HELD || release_time(e, def_of(e, r), us_now(e)) > us_now(e))
         return;
     for (uint32_t k = c->held_from; k < c->next_event; k++)
         deliver(e, r, t, k);
-    c->held_from = NO_HELD;
+    c->held_from = US_SLA_NO_HELD;
 }
 
 /* Every event of the ticket's clocks that fell due by now and was not yet
@@ -300,7 +298,7 @@ static void start(usher_engine *e, uint32_t slot, uint32_t t, uint64_t at)
     c->state = US_CLOCK_RUNNING;
     c->breached = false;
     c->next_event = 0;
-    c->held_from = NO_HELD;
+    c->held_from = US_SLA_NO_HELD;
     c->elapsed = 0;
     c->run_since = at;
     if (r->pending && (def_of(e, r)->pause_mask >> t & 1)) { /* starts paused */
@@ -412,7 +410,7 @@ USHER_API usher_status usher_sla_start(usher_engine *e, uint64_t ticket_id,
     r->priority = spec->priority;
     for (uint32_t t = 0; t < USHER_SLA_TARGETS; t++) {
         r->clocks[t].timer = US_NONE;
-        r->clocks[t].held_from = NO_HELD;
+        r->clocks[t].held_from = US_SLA_NO_HELD;
         r->clocks[t].next_due = USHER_TIME_NEVER;
     }
     (void)us_idmap_insert(&e->slas.by_ticket, ticket_id, slot);

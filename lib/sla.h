@@ -40,8 +40,10 @@ typedef struct us_sla_clock {
     uint64_t next_due;  /* the next event's time while running, else USHER_TIME_NEVER */
     /* When each event fell due; events held/raised so far: next_event. */
     uint64_t due_at[USHER_MAX_SLA_WARNINGS + 1];
-    uint8_t held_from; /* the first event held for open hours, or NO_HELD */
+    uint8_t held_from; /* the first event held for open hours, or US_SLA_NO_HELD */
 } us_sla_clock;
+
+#define US_SLA_NO_HELD UINT8_MAX
 
 typedef struct us_sla {
     uint32_t next_free;

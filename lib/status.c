@@ -18,6 +18,7 @@ static const status_text status_texts[] = {
     {USHER_ECORRUPT, "USHER_ECORRUPT", "corrupt, truncated or unsupported input"},
     {USHER_ECLOSED, "USHER_ECLOSED", "engine is closing: it was freed inside its own callback"},
     {USHER_ETOKEN, "USHER_ETOKEN", "stale or foreign offer token"},
+    {USHER_EINTERNAL, "USHER_EINTERNAL", "an internal invariant does not hold"},
 };
 
 static const status_text *find_status(usher_status status)

@@ -239,3 +239,69 @@ uint64_t us_wheel_next_deadline(us_wheel *w)
     }
     return w->next_cache;
 }
+
+/* ---- the self-check (usher_check) ---------------------------------------------- */
+
+bool us_wheel_is_live(const us_wheel *w, uint32_t id)
+{
+    return id < w->capacity && w->nodes[id].where != WHERE_FREE;
+}
+
+/* True when deadline d belongs at list `where` with the clock where it is. */
+static bool placed_right(const us_wheel *w, uint32_t where, uint64_t d)
+{
+    if (where == WHERE_DUE)
+        return d <= w->now;
+    if (d <= w->now)
+        return false;
+    unsigned level = (63u - (unsigned)__builtin_clzll(d ^ w->now)) / US_WHEEL_BITS;
+    unsigned slot = (unsigned)(d >> (level * US_WHEEL_BITS)) & (US_WHEEL_SLOTS - 1);
+    return where == level * US_WHEEL_SLOTS + slot;
+}
+
+/* Walks one list: links both ways, every node placed right. Adds its
+ * length to *count and lowers *min to its earliest deadline. */
+static bool list_consistent(const us_wheel *w, uint32_t where, uint32_t *count, uint64_t *min)
+{
+    const us_timer_list *list =
+        where == WHERE_DUE ? &w->due
+                           : &w->slots[where / US_WHEEL_SLOTS][where % US_WHEEL_SLOTS];
+    uint32_t prev = NIL;
+    for (uint32_t id = list->head; id != NIL; id = w->nodes[id].next) {
+        if (id >= w->capacity || ++*count > w->used)
+            return false;
+        const us_timer_node *n = &w->nodes[id];
+        if (n->where != where || n->prev != prev || !placed_right(w, where, n->deadline))
+            return false;
+        *min = n->deadline < *min ? n->deadline : *min;
+        prev = id;
+    }
+    if (list->tail != prev)
+        return false;
+    if (where == WHERE_DUE)
+        return true;
+    bool occupied = (w->occupied[where / US_WHEEL_SLOTS] >> (where % US_WHEEL_SLOTS)) & 1u;
+    return occupied == (list->head != NIL);
+}
+
+bool us_wheel_check(const us_wheel *w)
+{
+    if (w->used > w->capacity)
+        return false;
+    uint32_t listed = 0;
+    uint64_t min = UINT64_MAX, due_min = UINT64_MAX;
+    for (uint32_t where = 0; where < WHERE_DUE; where++)
+        if (!list_consistent(w, where, &listed, &min))
+            return false;
+    if (!list_consistent(w, WHERE_DUE, &listed, &due_min) || listed != w->used)
+        return false;
+    uint32_t free_count = 0;
+    for (uint32_t id = w->free_head; id != NIL; id = w->nodes[id].next)
+        if (id >= w->capacity || w->nodes[id].where != WHERE_FREE ||
+            ++free_count > w->capacity - w->used)
+            return false;
+    if (free_count != w->capacity - w->used)
+        return false;
+    /* With nothing due, a valid cache holds the earliest deadline. */
+    return !w->cache_valid || w->due.head != NIL || w->next_cache == min;
+}

@@ -17,6 +17,7 @@
 #ifndef USHER_WHEEL_H
 #define USHER_WHEEL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "alloc.h"
@@ -83,6 +84,14 @@ uint32_t us_wheel_next_due(us_wheel *w, uint64_t limit);
 
 /* Earliest effective deadline of all live timers, or UINT64_MAX. */
 uint64_t us_wheel_next_deadline(us_wheel *w);
+
+/* True if id names a scheduled timer (not a free node). */
+bool us_wheel_is_live(const us_wheel *w, uint32_t id);
+
+/* Walks every list of the wheel and compares it with the placement
+ * invariant, the occupancy bitmaps, the count of live nodes, the free list
+ * and the cached next deadline: true when all agree (usher_check). */
+bool us_wheel_check(const us_wheel *w);
 
 static inline uint64_t us_wheel_now(const us_wheel *w) { return w->now; }
 static inline uint32_t us_wheel_count(const us_wheel *w) { return w->used; }

@@ -3,8 +3,8 @@
  * cool-downs, idle timeouts and the clock. The reference keeps plain arrays
  * and recomputes everything by brute force; after every step the engine's
  * answers (usher_agent_get, usher_agent_get_channel, usher_capacity_holder)
- * and its event stream must equal the reference, and the invariants of the
- * header must hold.
+ * and its event stream must equal the reference, the invariants of the
+ * header must hold, and usher_check() must pass.
  *
  * USHER_MODEL_SEED=<n> in the environment replays one run with that seed;
  * every failure message starts with the seed and the step. */
@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "check.h" /* lib/: us_check() names a broken invariant */
 #include "testutil.h"
 #include "usher.h"
 
@@ -540,6 +541,9 @@ static void check_all(model *m)
         want = m->now;
     MCHECK(m, usher_next_deadline(m->e, &next) == USHER_OK && next == want,
            "next deadline %llu, model %llu", (unsigned long long)next, (unsigned long long)want);
+    /* The engine's own invariants, recomputed inside. */
+    if (usher_check(m->e) != USHER_OK)
+        model_fail(m, "usher_check", "%s", us_check(m->e));
 }
 
 static void check_iteration(model *m)

@@ -85,13 +85,14 @@ static void test_status_values_are_fixed(void **state)
     assert_int_equal(USHER_ECORRUPT, -7);
     assert_int_equal(USHER_ECLOSED, -8);
     assert_int_equal(USHER_ETOKEN, -9);
+    assert_int_equal(USHER_EINTERNAL, -10);
 }
 
 static void test_status_strings(void **state)
 {
     (void)state;
-    const char *messages[10];
-    for (int s = 0; s >= -9; s--) {
+    const char *messages[11];
+    for (int s = 0; s >= -10; s--) {
         const char *name = usher_status_name(s);
         messages[-s] = usher_strerror(s);
         assert_true(strncmp(name, "USHER_", 6) == 0);
@@ -102,10 +103,11 @@ static void test_status_strings(void **state)
     }
     assert_string_equal(usher_status_name(USHER_ENOMEM), "USHER_ENOMEM");
     assert_string_equal(usher_strerror(USHER_ENOMEM), "out of memory");
-    assert_string_equal(usher_strerror(-10), "unknown status");
+    assert_string_equal(usher_strerror(USHER_EINTERNAL), "an internal invariant does not hold");
+    assert_string_equal(usher_strerror(-11), "unknown status");
     assert_string_equal(usher_strerror(1), "unknown status");
     assert_string_equal(usher_strerror(INT32_MIN), "unknown status");
-    assert_string_equal(usher_status_name(-10), "USHER_E_UNKNOWN");
+    assert_string_equal(usher_status_name(-11), "USHER_E_UNKNOWN");
 }
 
 /* ---- lifecycle and configuration --------------------------------------- */
