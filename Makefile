@@ -10,6 +10,9 @@
 #                        $(BUILD)/libusher.a) and runs its default suite, about a
 #                        minute; options in BENCH_ARGS, e.g. BENCH_ARGS='routing
 #                        --agents 2000 --json' (see bench/README.md)
+#   make fuzz            builds the libFuzzer targets of tests/fuzz with clang and
+#                        runs each for FUZZ_SECONDS (default 10) from the
+#                        committed corpus; new inputs go to $(BUILD)/fuzz/
 #   make install         PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR, MANDIR:
 #                        the libraries, usher.h, usher.pc and the man page usher(3)
 #   make uninstall
@@ -55,6 +58,7 @@ LIB_SRC := $(sort $(wildcard lib/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 EXAMPLE_SRC := $(sort $(wildcard examples/*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
+FUZZ_TARGETS := ops tzif
 
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(BUILD)/obj/%.o)
 SAN_OBJ := $(LIB_SRC:lib/%.c=$(BUILD)/san/obj/%.o)
@@ -63,8 +67,13 @@ SAN_TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/san/tests/%)
 EXAMPLES := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
 BENCH_OBJ := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%.o)
 BENCH := $(BUILD)/bench/usher-bench
+# The fuzz targets as plain programs that replay files (make check), and
+# the same under ASan+UBSan.
+REPLAYS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay/%) $(FUZZ_TARGETS:%=$(BUILD)/san/fuzz-replay/%)
+FUZZERS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 
-.PHONY: all lib check tests demo bench install uninstall dist distcheck clean deps-lib deps-check
+.PHONY: all lib check tests demo bench fuzz install uninstall dist distcheck clean deps-lib \
+	deps-check deps-fuzz
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 
@@ -75,6 +84,8 @@ deps-lib:
 	@sh .ci/deps lib
 deps-check:
 	@sh .ci/deps check
+deps-fuzz:
+	@sh .ci/deps lib clang
 
 # Rebuild everything when the compiler or flags change (e.g. CC=clang).
 $(BUILD)/flags: FORCE
@@ -116,7 +127,17 @@ $(BUILD)/examples/%: examples/%.c $(STATIC) | deps-lib
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) -Iinclude $< -o $@ $(STATIC) $(XXH_LIBS) -lm
 
-tests: $(TESTS) $(SAN_TESTS) $(EXAMPLES) $(BENCH) lib
+FUZZ_COMMON := tests/fuzz/ops.c tests/fuzz/replay.c
+$(BUILD)/fuzz-replay/%: tests/fuzz/fuzz_%.c tests/fuzz/*.h $(FUZZ_COMMON) $(STATIC) | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) -Iinclude $< $(FUZZ_COMMON) -o $@ $(STATIC) $(XXH_LIBS) -lm
+
+$(BUILD)/san/fuzz-replay/%: tests/fuzz/fuzz_%.c tests/fuzz/*.h $(FUZZ_COMMON) $(SAN_OBJ) | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O1 -g -gdwarf-4 $(SAN_FLAGS) -Iinclude $(XXH_CFLAGS) $< $(FUZZ_COMMON) -o $@ \
+		$(SAN_OBJ) $(XXH_LIBS) -lm
+
+tests: $(TESTS) $(SAN_TESTS) $(EXAMPLES) $(BENCH) $(REPLAYS) lib
 
 check: deps-check
 	@$(MAKE) --no-print-directory tests
@@ -141,6 +162,19 @@ BENCH_ARGS ?=
 bench: deps-lib
 	@$(MAKE) --no-print-directory $(BENCH)
 	$(BENCH) $(BENCH_ARGS)
+
+# libFuzzer targets: the library compiled in with coverage instrumentation.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 10
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/*.h tests/fuzz/ops.c $(LIB_SRC) lib/*.h | deps-fuzz
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(WARN) $(FUZZ_FLAGS) -Iinclude -Ilib $(XXH_CFLAGS) $< tests/fuzz/ops.c $(LIB_SRC) \
+		-o $@ $(XXH_LIBS) -lm
+
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory $(FUZZERS)
+	@sh tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 $(BUILD)/usher.pc: pkgconfig/usher.pc.in include/usher.h
 	@mkdir -p $(@D)

@@ -39,11 +39,21 @@ usher_status us_customer_prepare(usher_engine *e)
     return st == USHER_OK ? us_idmap_reserve(&e->router.customer_by_id, 1) : st;
 }
 
-/* Keeps the record at least keep_ms from now (its timer is checked then). */
+/*
+ * A record's timer is due when the record may be forgotten: keep_until once
+ * the customer has no live ticket. While tickets live it is parked at
+ * UINT64_MAX, a time the clock never reaches: a ticket may live for years
+ * and a clock jump must not wake the record once per window meanwhile.
+ */
+#define PARKED UINT64_MAX
+
+/* Keeps the record at least keep_ms from now. */
 static void keep(usher_engine *e, uint32_t slot)
 {
     us_customer *c = customer_at(e, slot);
     c->keep_until = us_time_add(us_now(e), e->router.customer_keep_ms);
+    if (c->live_tickets == 0)
+        us_wheel_reschedule(&e->wheel, c->timer, c->keep_until);
 }
 
 void us_customer_need(usher_engine *e, const usher_queue_def *def)
@@ -100,9 +110,12 @@ void us_expire_customer(usher_engine *e, uint32_t timer)
 {
     uint32_t slot = (uint32_t)us_wheel_data(&e->wheel, timer);
     const us_customer *c = customer_at(e, slot);
-    if (c->live_tickets > 0 || c->keep_until > us_now(e)) { /* still needed: look again later */
-        uint64_t later = us_time_add(us_now(e), e->router.customer_keep_ms);
-        us_wheel_reschedule(&e->wheel, timer, c->keep_until > later ? c->keep_until : later);
+    if (c->live_tickets > 0) { /* the last one's end reschedules it */
+        us_wheel_reschedule(&e->wheel, timer, PARKED);
+        return;
+    }
+    if (c->keep_until > us_now(e)) {
+        us_wheel_reschedule(&e->wheel, timer, c->keep_until);
         return;
     }
     us_wheel_cancel(&e->wheel, timer);
