@@ -67,8 +67,16 @@ struct usher_engine {
     usher_score_fn score_fn; /* the host's scoring hook, or NULL */
     void *score_user;
     uint32_t score_candidates;
-    bool scoring; /* inside the hook: calls on the engine are refused */
+    /* Inside the scoring hook, or a snapshot's write callback: calls on
+     * the engine are refused. */
+    bool scoring;
 };
+
+/* Creates an engine from a host config (usher_engine_new without the
+ * NULL check), and frees one with everything it holds: also a partly
+ * restored one, whose records are either complete or zeroed. */
+usher_status us_engine_create(const usher_config *config, usher_engine **out);
+void us_engine_destroy(usher_engine *e);
 
 static inline us_agent *us_agent_at(const usher_engine *e, uint32_t slot)
 {

@@ -239,3 +239,24 @@ uint64_t us_wheel_next_deadline(us_wheel *w)
     }
     return w->next_cache;
 }
+
+static void walk_list(const us_wheel *w, const us_timer_list *list, us_wheel_visit_fn visit,
+                      void *ctx)
+{
+    for (uint32_t id = list->head; id != NIL; id = w->nodes[id].next)
+        visit(ctx, id);
+}
+
+void us_wheel_walk(const us_wheel *w, us_wheel_visit_fn visit, void *ctx)
+{
+    walk_list(w, &w->due, visit, ctx);
+    for (unsigned l = 0; l < US_WHEEL_LEVELS; l++)
+        for (unsigned s = 0; s < US_WHEEL_SLOTS; s++)
+            walk_list(w, &w->slots[l][s], visit, ctx);
+}
+
+uint32_t us_wheel_list_index(const us_wheel *w, uint32_t id)
+{
+    uint32_t where = w->nodes[id].where;
+    return where == WHERE_DUE ? 0 : where + 1;
+}
