@@ -5,8 +5,6 @@
  */
 #include "restore.h"
 
-#include <stdlib.h>
-
 /* ---- slot spaces ---------------------------------------------------------------------- */
 
 usher_status us_restore_slots(us_restore *x, us_reader *r, us_slot_space *s, size_t min_record)

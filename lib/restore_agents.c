@@ -2,8 +2,6 @@
  * index's heaps and idle lists (see restore.h). */
 #include "restore.h"
 
-#include <stdlib.h>
-
 /* ---- signatures ------------------------------------------------------------------------ */
 
 static usher_status alloc_zeroed(const us_alloc *alloc, void **items, size_t *capacity,

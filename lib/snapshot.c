@@ -9,7 +9,7 @@
  */
 #include "snapshot.h"
 
-#include <stdlib.h>
+#include <stdint.h>
 
 const uint32_t us_snap_tags[US_SNAP_SECTIONS] = {
     US_SNAP_TAG('E', 'N', 'G', 'N'), US_SNAP_TAG('S', 'K', 'I', 'L'),

@@ -44,7 +44,4 @@ enum us_snap_section {
 
 extern const uint32_t us_snap_tags[US_SNAP_SECTIONS];
 
-/* The free-list link value that ends a list, on the wire. */
-#define US_SNAP_NONE UINT32_MAX
-
 #endif
