@@ -14,6 +14,7 @@
  *   backlog.c       scenario `backlog`
  *   timers.c        scenario `timers`
  *   sla.c           scenario `sla`
+ *   snapshot.c      scenario `snapshot` (not in the default suite)
  *   linear.c        baseline: the linear-scan router
  *   heap.c          baseline: the binary min-heap timer queue
  *   slaheap.c       baseline: SLA clocks kept in that heap
@@ -137,6 +138,7 @@ int bench_routing(const bench_opts *o);
 int bench_backlog(const bench_opts *o);
 int bench_timers(const bench_opts *o);
 int bench_sla(const bench_opts *o);
+int bench_snapshot(const bench_opts *o);
 
 /* Prints "usher-bench: <what>" on stderr and exits 1 (a failure of the
  * library or the machine, not of the command line). */

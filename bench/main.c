@@ -4,7 +4,7 @@
  * run. See bench/README.md.
  *
  *   usher-bench [--seed N] [--json]       the default suite, every scenario
- *   usher-bench routing|backlog|timers|sla [flags]
+ *   usher-bench routing|backlog|timers|sla|snapshot [flags]
  *
  * Exit status: 0, 1 when the library or the machine fails, 2 for a bad
  * command line (after a usage message).
@@ -27,6 +27,7 @@ static const char usage_text[] =
     "       usher-bench backlog [flags]               pick the next ticket among many waiting\n"
     "       usher-bench timers  [flags]               the timer wheel against a binary heap\n"
     "       usher-bench sla     [flags]               SLA clocks under business-hours calendars\n"
+    "       usher-bench snapshot [flags]              snapshot size, write and restore speed\n"
     "       usher-bench --help\n"
     "\n"
     "routing and backlog:\n"
@@ -46,6 +47,10 @@ static const char usage_text[] =
     "  --ops N               operations of the mixed run (1 .. 100000000; default 1000000)\n"
     "sla:\n"
     "  --tickets N           tickets with SLA clocks (1 .. 10000000; default 100000)\n"
+    "snapshot (not in the default suite):\n"
+    "  --agents, --skills, --agent-skills, --sets as for routing\n"
+    "  --tickets N           tickets submitted before the snapshot (1 .. 10000000;\n"
+    "                        default 100000)\n"
     "every subcommand:\n"
     "  --seed N              workload seed (0 .. 2^64-1; default 1)\n"
     "  --json                one JSON object per scenario (per size for timers) per line\n"
@@ -93,11 +98,12 @@ void *xcalloc(size_t count, size_t size)
 
 /* ---- command line -------------------------------------------------------------------- */
 
-enum { SC_SUITE, SC_ROUTING, SC_BACKLOG, SC_TIMERS, SC_SLA };
+enum { SC_SUITE, SC_ROUTING, SC_BACKLOG, SC_TIMERS, SC_SLA, SC_SNAPSHOT };
 
 /* Which subcommands take each flag. */
 #define F_ROUTE (1u << SC_ROUTING | 1u << SC_BACKLOG)
-#define F_ALL (1u << SC_SUITE | F_ROUTE | 1u << SC_TIMERS | 1u << SC_SLA)
+#define F_MODEL (F_ROUTE | 1u << SC_SNAPSHOT)
+#define F_ALL (1u << SC_SUITE | F_ROUTE | 1u << SC_TIMERS | 1u << SC_SLA | 1u << SC_SNAPSHOT)
 
 typedef struct flag {
     const char *name;
@@ -106,12 +112,12 @@ typedef struct flag {
 } flag;
 
 static const flag flags[] = {
-    {"agents", F_ROUTE, 1, 1000000},
-    {"skills", F_ROUTE, 1, USHER_MAX_SKILLS},
-    {"agent-skills", F_ROUTE, 1, WL_MAX_AGENT_SKILLS},
-    {"sets", F_ROUTE, 1, 100000},
+    {"agents", F_MODEL, 1, 1000000},
+    {"skills", F_MODEL, 1, USHER_MAX_SKILLS},
+    {"agent-skills", F_MODEL, 1, WL_MAX_AGENT_SKILLS},
+    {"sets", F_MODEL, 1, 100000},
     {"backlog", F_ROUTE, 1, 10000000},
-    {"tickets", F_ROUTE | 1u << SC_SLA, 1, 100000000},
+    {"tickets", F_MODEL | 1u << SC_SLA, 1, 100000000},
     {"baseline-tickets", F_ROUTE, 1, 100000000},
     {"live", 1u << SC_TIMERS, 1, 10000000},
     {"ops", 1u << SC_TIMERS, 1, 100000000},
@@ -150,11 +156,14 @@ static void set_flag(bench_opts *o, int sc, const char *name, uint64_t v)
     else if (!strcmp(name, "backlog"))
         o->backlog = v;
     else if (!strcmp(name, "tickets")) {
-        if (sc == SC_SLA) {
+        if (sc == SC_SLA || sc == SC_SNAPSHOT) {
             if (v > 10000000)
-                usage("--tickets: %llu is out of range for sla (1 .. 10000000)",
-                      (unsigned long long)v);
-            o->sla_tickets = v;
+                usage("--tickets: %llu is out of range for %s (1 .. 10000000)",
+                      (unsigned long long)v, sc == SC_SLA ? "sla" : "snapshot");
+            if (sc == SC_SLA)
+                o->sla_tickets = v;
+            else
+                o->tickets = v;
         } else {
             o->tickets = v;
         }
@@ -177,23 +186,23 @@ static void defaults(bench_opts *o, int sc)
     o->agent_skills = 8;
     o->sets = 500;
     o->backlog = sc == SC_BACKLOG ? 1000000 : 100000;
-    o->tickets = sc == SC_BACKLOG ? 100000 : 1000000;
+    o->tickets = sc == SC_BACKLOG || sc == SC_SNAPSHOT ? 100000 : 1000000;
     o->baseline_tickets = sc == SC_BACKLOG ? 5000 : 20000;
     o->live = 0;
     o->ops = 1000000;
     o->sla_tickets = 100000;
 }
 
-static const char *const names[] = {"suite", "routing", "backlog", "timers", "sla"};
+static const char *const names[] = {"suite", "routing", "backlog", "timers", "sla", "snapshot"};
 
 static int parse(int argc, char **argv, bench_opts *o)
 {
     int sc = SC_SUITE, i = 1;
     if (argc > 1 && argv[1][0] != '-') {
-        for (sc = SC_ROUTING; sc <= SC_SLA; sc++)
+        for (sc = SC_ROUTING; sc <= SC_SNAPSHOT; sc++)
             if (!strcmp(argv[1], names[sc]))
                 break;
-        if (sc > SC_SLA)
+        if (sc > SC_SNAPSHOT)
             usage("unknown subcommand '%s'", argv[1]);
         i = 2;
     }
@@ -297,6 +306,9 @@ int main(int argc, char **argv)
         break;
     case SC_SLA:
         rc = bench_sla(&o);
+        break;
+    case SC_SNAPSHOT:
+        rc = bench_snapshot(&o);
         break;
     default:
         break;

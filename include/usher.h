@@ -2015,6 +2015,89 @@ USHER_API usher_status usher_ticket_candidate(usher_engine *engine, uint64_t tic
                                               uint64_t *agent_id, int64_t *score);
 
 /* ------------------------------------------------------------------------
+ * Snapshots
+ *
+ * A snapshot is the complete state of an engine in a versioned,
+ * checksummed binary format (docs/SNAPSHOT.md): agents and the capacity
+ * they hold, queues and their statistics, waiting, offered and assigned
+ * tickets with their ages, offers with their tokens and deadlines,
+ * exclusions, customer records, SLA policies, rules and clocks, calendars
+ * with their time zones (the zone data itself: a restore reads no zone
+ * file), host timers, the clock, the event sequence number and the state
+ * of the random generator. usher_restore() builds an engine that behaves
+ * exactly as the original would for any later sequence of calls: the same
+ * events with the same fields (seq included) in the same order, the same
+ * routing decisions; a snapshot of it is byte for byte the one it was
+ * restored from.
+ *
+ * Not in a snapshot: the event handler and the scoring hook (host
+ * pointers: set them again on the restored engine), the allocator, and the
+ * seed of the id hash (both from the restoring config).
+ * ------------------------------------------------------------------------ */
+
+/* The host's sink for usher_snapshot_write(): takes `size` bytes at `data`
+ * (valid during the call only), the next piece of the snapshot. Returns
+ * USHER_OK to go on; any other value (a negative usher_status of the
+ * host's choosing) stops the snapshot, which returns that value. */
+typedef usher_status (*usher_write_fn)(void *user, const void *data, size_t size);
+
+/*
+ * Writes a snapshot of the engine into buf, `capacity` bytes, and stores
+ * its length in *size. With capacity 0, buf may be NULL: the call then
+ * only tells the size. Costs O(the engine's state); allocates nothing;
+ * changes nothing in the engine.
+ * Returns USHER_OK; USHER_EINVAL if engine or size is NULL, or buf is NULL
+ * with a nonzero capacity; USHER_ELIMIT if the snapshot is longer than
+ * capacity: *size is then set to the length needed (the one output a
+ * failure writes) and buf is untouched; USHER_ESTATE from inside the
+ * engine's event callback (the call that raised the event is not complete
+ * until its events are delivered) or its scoring hook; USHER_ECLOSED.
+ * Callback: no (USHER_ESTATE).
+ */
+USHER_API usher_status usher_snapshot(const usher_engine *engine, void *buf, size_t capacity,
+                                      size_t *size);
+
+/*
+ * Writes the same bytes as usher_snapshot() through fn, in order, in
+ * pieces of at most 64 KiB: to a file, a socket or a database without
+ * holding the whole snapshot in memory. The engine allocates one staging
+ * buffer of 64 KiB, freed before the call returns. Calls on the engine
+ * from inside fn fail with USHER_ESTATE, except usher_engine_free(), which
+ * takes effect when this call returns (the snapshot is still completed).
+ * Returns USHER_OK; USHER_EINVAL if engine or fn is NULL; USHER_ENOMEM
+ * (fn was not called); the value fn returned, if not USHER_OK: writing
+ * stopped there, and what fn received is an incomplete snapshot that
+ * usher_restore() refuses; USHER_ESTATE and USHER_ECLOSED as
+ * usher_snapshot(). The engine is not changed (it is not const only
+ * because fn may free it). Callback: no (USHER_ESTATE).
+ */
+USHER_API usher_status usher_snapshot_write(usher_engine *engine, usher_write_fn fn, void *user);
+
+/*
+ * Builds a new engine from a snapshot (`size` bytes at data, read during
+ * the call only) and stores it in *out. config (NULL for the defaults) is
+ * read as by usher_engine_new(): the new engine uses its allocator and
+ * hashes ids with its seed (a new secret seed is fine: the layout of hash
+ * tables decides nothing); its start_ms is ignored, as the clock is the
+ * snapshot's; the random generator continues from the snapshot's state.
+ * The new engine has no event handler and no scoring hook: set them before
+ * the next call that may raise events or make a decision. The whole
+ * snapshot is checked before the engine is returned: not only its
+ * checksum but every count, every reference and the invariants the engine
+ * keeps (one owner per ticket, capacity held equals the work held, ...).
+ * Returns USHER_OK; USHER_EINVAL if out is NULL, data is NULL with a
+ * nonzero size, or config is invalid (as for usher_engine_new());
+ * USHER_ECORRUPT if the data is not a complete snapshot of a version this
+ * library reads: truncated, another magic, an unsupported format version,
+ * a checksum that does not match, or contents out of range or
+ * inconsistent (e.g. a ticket assigned to an agent that does not hold it);
+ * USHER_ENOMEM. On failure *out is unchanged and nothing stays allocated.
+ * Callback: yes (it creates another engine).
+ */
+USHER_API usher_status usher_restore(const usher_config *config, const void *data, size_t size,
+                                     usher_engine **out);
+
+/* ------------------------------------------------------------------------
  * Staffing
  *
  * Queueing-theory answers for planning, independent of any engine: how a

@@ -95,7 +95,7 @@ bool us_agent_open_for_work(const usher_engine *e, const us_agent *a)
     return a->offers_out == 0 || a->offers_out < us_load_cap_room(e, a);
 }
 
-static uint32_t ready_mask(const usher_engine *e, const us_agent *a)
+uint32_t us_agent_ready_mask(const usher_engine *e, const us_agent *a)
 {
     if (!us_agent_open_for_work(e, a))
         return 0;
@@ -110,7 +110,7 @@ void us_agent_refresh_ready(usher_engine *e, uint32_t slot)
 {
     us_agent *a = us_agent_at(e, slot);
     uint32_t old = a->ready_mask;
-    a->ready_mask = ready_mask(e, a);
+    a->ready_mask = us_agent_ready_mask(e, a);
     if (a->ready_mask != old)
         us_index_ready_changed(e, slot, old);
     /* Free capacity, assignments and the round-robin stamp order agents

@@ -131,6 +131,9 @@ typedef struct us_agents {
     us_idmap by_ticket; /* ticket id -> work slot, while the work is active */
 } us_agents;
 
+/* True if a channel definition is in range (usher_channel_add's checks). */
+bool us_channel_def_valid(const usher_channel_def *def);
+
 void us_agents_init(us_agents *m, const us_alloc *alloc, uint64_t seed);
 void us_agents_free(us_agents *m, const us_alloc *alloc);
 
@@ -159,6 +162,10 @@ bool us_agent_open_for_work(const usher_engine *e, const us_agent *a);
 /* How many more reservations the rolling-window cap allows now
  * (UINT32_MAX without a cap). */
 uint32_t us_load_cap_room(const usher_engine *e, const us_agent *a);
+
+/* The channels (bits) the agent may take a ticket of now: what
+ * ready_mask must hold. */
+uint32_t us_agent_ready_mask(const usher_engine *e, const us_agent *a);
 
 /* Recomputes the agent's eligibility (index) and idle timer after any
  * change. Cannot fail: the caller reserved one wheel node. */

@@ -69,6 +69,42 @@ void us_calendar_set_week(us_calendar *c, const us_week_interval *week, uint32_t
         c->week_open_ms += (uint64_t)(week[i].to - week[i].from) * MINUTE_MS;
 }
 
+static bool week_valid(const us_calendar *c)
+{
+    if (c->always_open)
+        return c->week_count == 0;
+    if (c->week_count < 1 || c->week_count > 2 * USHER_MAX_OPEN_INTERVALS)
+        return false;
+    for (uint32_t i = 0; i < c->week_count; i++)
+        if (c->week[i].from >= c->week[i].to || c->week[i].to > WEEK_MIN ||
+            (i > 0 && c->week[i].from < c->week[i - 1].to))
+            return false;
+    return true;
+}
+
+static bool holidays_valid(const us_calendar *c)
+{
+    int64_t first_day = 0, last_day = us_days_from_civil(9999, 12, 31);
+    uint32_t on_day = 0;
+    if (c->holiday_count > USHER_MAX_HOLIDAYS)
+        return false;
+    for (uint32_t i = 0; i < c->holiday_count; i++) {
+        const us_holiday *h = &c->holidays[i];
+        if (h->day < first_day || h->day > last_day || h->from >= h->to || h->to > DAY_MIN)
+            return false;
+        bool same_day = i > 0 && h->day == c->holidays[i - 1].day;
+        if (i > 0 && (h->day < c->holidays[i - 1].day ||
+                      (same_day && h->from <= c->holidays[i - 1].to)))
+            return false; /* out of order, or touching stretches left unmerged */
+        on_day = same_day ? on_day + 1 : 1;
+        if (on_day > USHER_MAX_CLOSED_PER_DAY)
+            return false;
+    }
+    return true;
+}
+
+bool us_calendar_valid(const us_calendar *c) { return week_valid(c) && holidays_valid(c); }
+
 /* The index of the first holiday of `day` or later. */
 static uint32_t first_holiday(const us_calendar *c, int64_t day)
 {

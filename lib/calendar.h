@@ -49,6 +49,13 @@ void us_calendar_set_week(us_calendar *c, const us_week_interval *week, uint32_t
 bool us_calendar_week_from(const usher_open_hours *hours, size_t count, us_week_interval *out,
                            uint32_t *out_count);
 
+/* True if the calendar's hours and holidays are what the calendar API can
+ * produce: hours empty while always open, else sorted week intervals that
+ * do not overlap; holidays sorted, on dates of years 1970 .. 9999, stretches
+ * of one date apart from each other, within the limits. Its zone is
+ * checked by us_tz_valid(). */
+bool us_calendar_valid(const us_calendar *c);
+
 /* How many closed stretches `day` would have with [from, to) added. */
 uint32_t us_calendar_stretches_with(const us_calendar *c, int64_t day, uint16_t from, uint16_t to);
 

@@ -15,7 +15,7 @@ USHER_API void usher_channel_def_init(usher_channel_def *def)
     def->cost = 1;
 }
 
-static bool channel_def_valid(const usher_channel_def *d)
+bool us_channel_def_valid(const usher_channel_def *d)
 {
     if (d->struct_size < sizeof *d || (d->flags & ~(uint32_t)KNOWN_CHANNEL_FLAGS))
         return false;
@@ -37,7 +37,7 @@ USHER_API usher_status usher_channel_add(usher_engine *e, uint32_t channel,
                                          const usher_channel_def *def)
 {
     US_CHECK_ENGINE(e);
-    if (!def || channel >= USHER_MAX_CHANNELS || !channel_def_valid(def))
+    if (!def || channel >= USHER_MAX_CHANNELS || !us_channel_def_valid(def))
         return USHER_EINVAL;
     us_channel *c = &e->channels[channel];
     if (c->defined)

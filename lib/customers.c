@@ -41,11 +41,10 @@ usher_status us_customer_prepare(usher_engine *e)
 
 /*
  * A record's timer is due when the record may be forgotten: keep_until once
- * the customer has no live ticket. While tickets live it is parked at
- * UINT64_MAX, a time the clock never reaches: a ticket may live for years
- * and a clock jump must not wake the record once per window meanwhile.
+ * the customer has no live ticket. While tickets live it is parked
+ * (US_TIMER_PARKED): a ticket may live for years, and a clock jump must not
+ * wake the record once per window meanwhile.
  */
-#define PARKED UINT64_MAX
 
 /* Keeps the record at least keep_ms from now. */
 static void keep(usher_engine *e, uint32_t slot)
@@ -111,7 +110,7 @@ void us_expire_customer(usher_engine *e, uint32_t timer)
     uint32_t slot = (uint32_t)us_wheel_data(&e->wheel, timer);
     const us_customer *c = customer_at(e, slot);
     if (c->live_tickets > 0) { /* the last one's end reschedules it */
-        us_wheel_reschedule(&e->wheel, timer, PARKED);
+        us_wheel_reschedule(&e->wheel, timer, US_TIMER_PARKED);
         return;
     }
     if (c->keep_until > us_now(e)) {

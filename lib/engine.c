@@ -39,11 +39,9 @@ static usher_status read_config(const usher_config *config, usher_config *out)
     return USHER_OK;
 }
 
-USHER_API usher_status usher_engine_new(const usher_config *config, usher_engine **out)
+usher_status us_engine_create(const usher_config *config, usher_engine **out)
 {
     usher_config cfg;
-    if (!out)
-        return USHER_EINVAL;
     usher_status st = read_config(config, &cfg);
     if (st != USHER_OK)
         return st;
@@ -70,7 +68,14 @@ USHER_API usher_status usher_engine_new(const usher_config *config, usher_engine
     return USHER_OK;
 }
 
-static void destroy(usher_engine *e)
+USHER_API usher_status usher_engine_new(const usher_config *config, usher_engine **out)
+{
+    if (!out)
+        return USHER_EINVAL;
+    return us_engine_create(config, out);
+}
+
+void us_engine_destroy(usher_engine *e)
 {
     us_router_free(e);
     us_slas_free(e);
@@ -93,7 +98,7 @@ USHER_API void usher_engine_free(usher_engine *e)
         e->closing = true; /* the outermost call destroys it */
         return;
     }
-    destroy(e);
+    us_engine_destroy(e);
 }
 
 USHER_API usher_status usher_set_event_handler(usher_engine *e, usher_event_fn fn, void *user)
@@ -208,7 +213,7 @@ usher_status us_finish(usher_engine *e, usher_status status)
     e->pending_count = 0;
     e->delivering = false;
     if (e->closing)
-        destroy(e);
+        us_engine_destroy(e);
     return status;
 }
 

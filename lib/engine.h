@@ -31,6 +31,11 @@ enum us_timer_tag {
     US_TIMER_SLA = 11        /* data: SLA record slot * USHER_SLA_TARGETS + target */
 };
 
+/* The deadline of a timer parked until its owner reschedules it: a time
+ * the clock never reaches (it stops at USHER_TIME_MAX). Customer records
+ * park theirs while the customer has live tickets. */
+#define US_TIMER_PARKED UINT64_MAX
+
 /* The most events one timer expiry can queue, and the most timers it can
  * schedule (both reserved before it runs). */
 #define US_MAX_EVENTS_PER_EXPIRY (8 + US_SLA_EVENTS)
@@ -67,8 +72,16 @@ struct usher_engine {
     usher_score_fn score_fn; /* the host's scoring hook, or NULL */
     void *score_user;
     uint32_t score_candidates;
-    bool scoring; /* inside the hook: calls on the engine are refused */
+    /* Inside the scoring hook, or a snapshot's write callback: calls on
+     * the engine are refused. */
+    bool scoring;
 };
+
+/* Creates an engine from a host config (usher_engine_new without the
+ * NULL check), and frees one with everything it holds: also a partly
+ * restored one, whose records are either complete or zeroed. */
+usher_status us_engine_create(const usher_config *config, usher_engine **out);
+void us_engine_destroy(usher_engine *e);
 
 static inline us_agent *us_agent_at(const usher_engine *e, uint32_t slot)
 {

@@ -827,6 +827,64 @@ void us_index_release(usher_engine *e, uint32_t s)
     e->index.free_head = s;
 }
 
+/* ---- snapshot restore ------------------------------------------------------------- */
+
+usher_status us_index_restore_sig(usher_engine *e, uint32_t s, const us_sig_key *key)
+{
+    uint64_t hash = sig_hash(e, key);
+    if (find_sig(e, hash, key) != US_NONE)
+        return USHER_ECORRUPT; /* two signatures of one key */
+    usher_status st = us_idmap_reserve(&e->index.by_hash, 1);
+    if (st != USHER_OK)
+        return st;
+    us_sig *sig = &e->index.sigs[s];
+    size_t n = (size_t)key->req_count + key->pref_count;
+    sig->reqs = us_malloc(&e->alloc, (n ? n : 1) * sizeof *sig->reqs);
+    if (!sig->reqs)
+        return USHER_ENOMEM;
+    sig->prefs = sig->reqs + key->req_count;
+    if (key->req_count)
+        memcpy(sig->reqs, key->reqs, key->req_count * sizeof *sig->reqs);
+    if (key->pref_count)
+        memcpy(sig->prefs, key->prefs, key->pref_count * sizeof *sig->prefs);
+    sig->channel = key->channel;
+    sig->strategy = key->strategy;
+    sig->req_count = key->req_count;
+    sig->pref_count = key->pref_count;
+    sig->hash = hash;
+    sig->buckets = US_NONE;
+    sig->head = sig->tail = no_ref;
+    link_sig(e, s);
+    return USHER_OK;
+}
+
+void us_index_restore_member(usher_engine *e, uint32_t agent, uint32_t m, uint32_t s)
+{
+    us_agent *a = us_agent_at(e, agent);
+    us_sig *sig = &e->index.sigs[s];
+    a->members[m] = (us_membership){s, US_NONE, skill_score(a, sig), 0, no_ref, no_ref};
+    sig->members++;
+}
+
+usher_status us_index_restore_room(usher_engine *e, uint32_t s)
+{
+    us_sig *sig = &e->index.sigs[s];
+    return grow_heap(e, sig, sig->members ? sig->members : 1);
+}
+
+void us_index_restore_file(usher_engine *e, uint32_t agent, uint32_t m, uint64_t key)
+{
+    us_sig *sig = &e->index.sigs[us_agent_at(e, agent)->members[m].sig];
+    if (listed(sig)) {
+        link_after(e, sig, (us_mref){agent, m}, sig->tail);
+        return;
+    }
+    us_heap_entry entry = {agent, m, key, 0};
+    if (sig->strategy != USHER_STRATEGY_RANDOM)
+        set_keys(e, sig, &entry);
+    heap_put(e, sig, sig->heap_size++, entry);
+}
+
 /* ---- brute-force check ------------------------------------------------------------ */
 
 static bool eligible_now(const usher_engine *e, const us_agent *a, uint32_t channel)
@@ -834,11 +892,10 @@ static bool eligible_now(const usher_engine *e, const us_agent *a, uint32_t chan
     return us_agent_open_for_work(e, a) && us_agent_room(e, a, channel) > 0;
 }
 
+/* What the index must hold follows the agents' ready masks (checked against
+ * the agents' state separately, by us_index_check()). */
 static bool agent_consistent(const usher_engine *e, const us_agent *a, uint32_t slot)
 {
-    for (uint32_t c = 0; c < USHER_MAX_CHANNELS; c++)
-        if (((a->ready_mask >> c) & 1u) != eligible_now(e, a, c))
-            return false;
     for (size_t m = 0; m < a->member_count; m++) {
         const us_membership *mb = &a->members[m];
         if (mb->sig >= e->index.slots)
@@ -847,10 +904,10 @@ static bool agent_consistent(const usher_engine *e, const us_agent *a, uint32_t 
         if (sig->refs == 0 || !agent_meets(a, sig) || mb->score != skill_score(a, sig))
             return false;
         bool in_heap = mb->heap_pos != US_NONE;
-        if (eligible_now(e, a, sig->channel) && !in_heap) /* the heap is lazy the other way */
+        if (ready_for(a, sig) && !in_heap) /* the heap is lazy the other way */
             return false;
         if (listed(sig)) {
-            if (in_heap != eligible_now(e, a, sig->channel) ||
+            if (in_heap != ready_for(a, sig) ||
                 (in_heap && (mb->heap_pos != US_IN_LIST || mb->key != a->idle_since)))
                 return false; /* lists are exact */
             continue;
@@ -924,7 +981,7 @@ static bool sig_consistent(const usher_engine *e, uint32_t s)
         const us_agent *a = us_agent_at(e, slot);
         if (a->live && agent_meets(a, sig)) {
             meet++;
-            eligible += eligible_now(e, a, sig->channel);
+            eligible += ready_for(a, sig);
         }
     }
     size_t filed = listed(sig) ? sig->listed : sig->heap_size;
@@ -971,6 +1028,17 @@ static bool slots_consistent(const usher_engine *e, size_t live)
 }
 
 bool us_index_check(const usher_engine *e)
+{
+    for (uint32_t slot = 0; slot < e->agents.slots; slot++) {
+        const us_agent *a = us_agent_at(e, slot);
+        for (uint32_t c = 0; a->live && c < USHER_MAX_CHANNELS; c++)
+            if (((a->ready_mask >> c) & 1u) != eligible_now(e, a, c))
+                return false;
+    }
+    return us_index_check_filed(e);
+}
+
+bool us_index_check_filed(const usher_engine *e)
 {
     size_t member_total = 0;
     for (uint32_t slot = 0; slot < e->agents.slots; slot++) {

@@ -119,8 +119,30 @@ void us_index_idle_changed(usher_engine *e, uint32_t agent);
 bool us_skills_meet(const us_skill_entry *skills, uint32_t skill_count, const us_skill_entry *reqs,
                     uint32_t req_count);
 
+/* ---- snapshot restore: the caller validated every reference --------------- */
+
+/* Fills free signature slot s (zeroed, below e->index.slots) from key, with
+ * no reference, member or bucket yet, and links it to its hash.
+ * USHER_ECORRUPT if a live signature has the same key; USHER_ENOMEM. */
+usher_status us_index_restore_sig(usher_engine *e, uint32_t s, const us_sig_key *key);
+/* Makes membership m of the agent (room allocated, skills set) one of
+ * signature s, not filed; counts it in the signature's members. */
+void us_index_restore_member(usher_engine *e, uint32_t agent, uint32_t m, uint32_t s);
+/* Gives signature s heap room for all its members. */
+usher_status us_index_restore_room(usher_engine *e, uint32_t s);
+/* Files the agent's membership m last in its signature's idle list, or its
+ * heap: under USHER_STRATEGY_RANDOM with `key`, the idle time it was filed
+ * with; other strategies compute their keys. Heap and list order are
+ * checked afterwards by us_index_check(). */
+void us_index_restore_file(usher_engine *e, uint32_t agent, uint32_t m, uint64_t key);
+
 /* Recomputes the whole index by brute force and compares: true when it is
  * consistent (tests, and the invariant checker). */
 bool us_index_check(const usher_engine *e);
+/* The same, but for the agents' ready masks, taken as they are: a mask may
+ * lag behind the clock (an agent with offers out under a rolling-window
+ * cap becomes eligible when old reservations leave the window, and nothing
+ * recomputes its mask until its next change). */
+bool us_index_check_filed(const usher_engine *e);
 
 #endif

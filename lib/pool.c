@@ -50,9 +50,36 @@ uint32_t us_pool_take(us_pool *p)
     return slot;
 }
 
-void us_pool_put(us_pool *p, uint32_t slot)
+/* Links a slot at the head of the free list. */
+static void link_free(us_pool *p, uint32_t slot)
 {
     *link_of(p, slot) = p->free_head;
     p->free_head = slot;
+}
+
+void us_pool_put(us_pool *p, uint32_t slot)
+{
+    link_free(p, slot);
     p->live--;
+}
+
+uint32_t us_pool_next_free(const us_pool *p, uint32_t slot) { return *link_of(p, slot); }
+
+usher_status us_pool_restore(us_pool *p, const us_alloc *alloc, uint32_t slots,
+                             const uint32_t *free_list, uint32_t free_count)
+{
+    void *items = NULL;
+    size_t capacity = 0;
+    usher_status st = us_grow_array(alloc, &items, &capacity, slots ? slots : 1, p->elem_size);
+    if (st != USHER_OK)
+        return st;
+    memset(items, 0, capacity * p->elem_size);
+    p->items = items;
+    p->capacity = capacity;
+    p->slots = slots;
+    p->live = slots - free_count;
+    p->free_head = US_NONE;
+    for (uint32_t i = free_count; i-- > 0;) /* pushed from the tail: the head comes first */
+        link_free(p, free_list[i]);
+    return USHER_OK;
 }

@@ -33,6 +33,15 @@ uint32_t us_pool_take(us_pool *p);
 /* Gives a slot back. */
 void us_pool_put(us_pool *p, uint32_t slot);
 
+/* The free slot after `slot` in the free list (US_NONE at its end). */
+uint32_t us_pool_next_free(const us_pool *p, uint32_t slot);
+
+/* Snapshot restore: gives an empty pool `slots` zeroed records, the free
+ * ones linked in the order of free_list (validated by the caller: distinct
+ * slots below `slots`). USHER_ENOMEM changes nothing. */
+usher_status us_pool_restore(us_pool *p, const us_alloc *alloc, uint32_t slots,
+                             const uint32_t *free_list, uint32_t free_count);
+
 static inline void *us_pool_at(const us_pool *p, uint32_t slot)
 {
     return (char *)p->items + (size_t)slot * p->elem_size;

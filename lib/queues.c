@@ -69,7 +69,7 @@ static bool repeat_valid(const usher_queue_def *def)
            def->repeat_tier < USHER_MAX_TIERS;
 }
 
-static bool def_valid(const usher_queue_def *def)
+bool us_queue_def_valid(const usher_queue_def *def)
 {
     if (def->struct_size < sizeof *def || def->strategy > USHER_STRATEGY_RANDOM ||
         def->ageing_rate > USHER_MAX_AGEING_RATE || def->reserved != 0 ||
@@ -89,7 +89,7 @@ USHER_API usher_status usher_queue_add(usher_engine *e, uint32_t queue_id,
                                        const usher_queue_def *def)
 {
     US_CHECK_ENGINE(e);
-    if (!def || !def_valid(def))
+    if (!def || !us_queue_def_valid(def))
         return USHER_EINVAL;
     uint32_t slot;
     if (us_queue_find(e, queue_id, &slot) == USHER_OK)

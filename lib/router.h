@@ -123,6 +123,8 @@ void us_router_init(us_router *r, const us_alloc *alloc, uint64_t seed);
 void us_router_free(usher_engine *e);
 
 /* ---- queues.c ---- */
+/* True if a queue definition is in range (usher_queue_add's checks). */
+bool us_queue_def_valid(const usher_queue_def *def);
 usher_status us_queue_find(const usher_engine *e, uint32_t queue_id, uint32_t *slot);
 /* Counts an answer in the queue's rolling service level. */
 void us_queue_count_answer(usher_engine *e, us_queue *q, bool in_sl);
@@ -174,6 +176,12 @@ void us_offer_make(usher_engine *e, uint32_t ticket, uint32_t agent);
 void us_offer_forget(usher_engine *e, uint32_t ticket);
 
 /* ---- widen.c ---- */
+
+/* True if a step of queue queue_id is in range, after a step due at
+ * `earliest`, with skills below skill_count (usher_queue_set_widening's
+ * checks, but for the target queue's existence: it may have gone). */
+bool us_widen_step_valid(const usher_widen_step *step, uint64_t earliest, uint32_t queue_id,
+                         uint32_t skill_count);
 
 /* Starts the ticket's queue's widening steps from the first (one wheel
  * node reserved), or stops them (the ticket ends). */

@@ -69,6 +69,10 @@ typedef struct us_slas {
  * breach of every clock (caught up at once), and a "met" each. */
 #define US_SLA_EVENTS (USHER_SLA_TARGETS * (USHER_MAX_SLA_WARNINGS + 2))
 
+/* True if a policy definition is in range (usher_sla_policy_add's checks
+ * but the calendar's existence). */
+bool us_sla_policy_def_valid(const usher_sla_policy_def *def);
+
 void us_slas_init(us_slas *s, const us_alloc *alloc, uint64_t seed);
 void us_slas_free(usher_engine *e);
 

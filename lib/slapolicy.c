@@ -48,7 +48,7 @@ USHER_API void usher_sla_policy_def_init(usher_sla_policy_def *def)
     def->calendar = USHER_CALENDAR_24_7;
 }
 
-static bool def_valid(const usher_sla_policy_def *def)
+bool us_sla_policy_def_valid(const usher_sla_policy_def *def)
 {
     if (def->struct_size < sizeof *def || def->target_mask == 0 ||
         (def->target_mask | def->business_mask | def->pause_mask) & ~ALL_TARGETS ||
@@ -70,7 +70,7 @@ USHER_API usher_status usher_sla_policy_add(usher_engine *e, uint32_t policy_id,
                                             const usher_sla_policy_def *def)
 {
     US_CHECK_ENGINE(e);
-    if (!def || !def_valid(def))
+    if (!def || !us_sla_policy_def_valid(def))
         return USHER_EINVAL;
     uint32_t slot;
     if (us_idmap_find(&e->slas.policy_by_id, policy_id, &slot))

@@ -41,6 +41,11 @@ typedef struct us_tz {
 usher_status us_tz_parse(const us_alloc *alloc, const uint8_t *buf, size_t len, us_tz *out);
 void us_tz_free(const us_alloc *alloc, us_tz *tz);
 
+/* True if a zone is one us_tz_parse() could have produced: ascending
+ * transitions, offsets and rule fields in the parser's ranges, unused rule
+ * fields zero (snapshots keep zones in this parsed form). */
+bool us_tz_valid(const us_tz *tz);
+
 /* A fixed offset (a 24/7 calendar's zone needs no data). */
 void us_tz_fixed(us_tz *tz, int32_t offset);
 

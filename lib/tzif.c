@@ -280,3 +280,56 @@ usher_status us_tz_parse(const us_alloc *alloc, const uint8_t *buf, size_t len, 
     *out = tz;
     return USHER_OK;
 }
+
+/* ---- zones from elsewhere (snapshots) ------------------------------------------------- */
+
+/* The most a POSIX TZ offset (hh[:mm[:ss]], hours up to 24) and a rule
+ * time (hours up to 167) can be. */
+#define MAX_RULE_OFFSET (24 * HOUR + 59 * 60 + 59)
+#define MAX_RULE_TIME (167 * HOUR + 59 * 60 + 59)
+
+static bool date_valid(const us_tz_date *d)
+{
+    if (d->time < -MAX_RULE_TIME || d->time > MAX_RULE_TIME)
+        return false;
+    switch (d->kind) {
+    case 'J':
+        return d->day >= 1 && d->day <= 365 && !d->month && !d->week && !d->weekday;
+    case 'N':
+        return d->day <= 365 && !d->month && !d->week && !d->weekday;
+    case 'M':
+        return d->month >= 1 && d->month <= 12 && d->week >= 1 && d->week <= 5 &&
+               d->weekday <= 6 && !d->day;
+    default:
+        return false;
+    }
+}
+
+static bool date_unset(const us_tz_date *d)
+{
+    return !d->kind && !d->month && !d->week && !d->weekday && !d->day && !d->time;
+}
+
+static bool rule_valid(const us_tz *tz)
+{
+    const us_tz_rule *r = &tz->rule;
+    if (!tz->has_rule && (r->has_dst || r->std_offset))
+        return false;
+    if (r->std_offset < -MAX_RULE_OFFSET || r->std_offset > MAX_RULE_OFFSET)
+        return false;
+    if (!r->has_dst)
+        return !r->dst_offset && date_unset(&r->start) && date_unset(&r->end);
+    return r->dst_offset >= -MAX_RULE_OFFSET && r->dst_offset <= MAX_RULE_OFFSET &&
+           date_valid(&r->start) && date_valid(&r->end);
+}
+
+bool us_tz_valid(const us_tz *tz)
+{
+    if (tz->initial < -MAX_OFFSET || tz->initial > MAX_OFFSET)
+        return false;
+    for (uint32_t i = 0; i < tz->count; i++)
+        if ((i > 0 && tz->times[i] <= tz->times[i - 1]) || tz->offsets[i] < -MAX_OFFSET ||
+            tz->offsets[i] > MAX_OFFSET)
+            return false;
+    return rule_valid(tz);
+}

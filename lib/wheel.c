@@ -305,3 +305,26 @@ bool us_wheel_check(const us_wheel *w)
     /* With nothing due, a valid cache holds the earliest deadline. */
     return !w->cache_valid || w->due.head != NIL || w->next_cache == min;
 }
+
+/* ---- walking the lists (snapshots) ---------------------------------------------- */
+
+static void walk_list(const us_wheel *w, const us_timer_list *list, us_wheel_visit_fn visit,
+                      void *ctx)
+{
+    for (uint32_t id = list->head; id != NIL; id = w->nodes[id].next)
+        visit(ctx, id);
+}
+
+void us_wheel_walk(const us_wheel *w, us_wheel_visit_fn visit, void *ctx)
+{
+    walk_list(w, &w->due, visit, ctx);
+    for (unsigned l = 0; l < US_WHEEL_LEVELS; l++)
+        for (unsigned s = 0; s < US_WHEEL_SLOTS; s++)
+            walk_list(w, &w->slots[l][s], visit, ctx);
+}
+
+uint32_t us_wheel_list_index(const us_wheel *w, uint32_t id)
+{
+    uint32_t where = w->nodes[id].where;
+    return where == WHERE_DUE ? 0 : where + 1;
+}

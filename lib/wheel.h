@@ -93,6 +93,18 @@ bool us_wheel_is_live(const us_wheel *w, uint32_t id);
  * and the cached next deadline: true when all agree (usher_check). */
 bool us_wheel_check(const us_wheel *w);
 
+/* Visits every live timer, list by list: the due list, then level 0 slot 0
+ * to level 10 slot 63, each list in its order. Scheduling the timers again
+ * in this order into an empty wheel with the same clock rebuilds the same
+ * lists (placement depends only on deadline and clock), so this is the
+ * order snapshots keep. */
+typedef void (*us_wheel_visit_fn)(void *ctx, uint32_t id);
+void us_wheel_walk(const us_wheel *w, us_wheel_visit_fn visit, void *ctx);
+
+/* Where a live timer is in that order of lists: 0 for the due list, then
+ * 1 + level * 64 + slot. */
+uint32_t us_wheel_list_index(const us_wheel *w, uint32_t id);
+
 static inline uint64_t us_wheel_now(const us_wheel *w) { return w->now; }
 static inline uint32_t us_wheel_count(const us_wheel *w) { return w->used; }
 static inline uint64_t us_wheel_deadline(const us_wheel *w, uint32_t id)

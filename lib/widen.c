@@ -240,30 +240,52 @@ void us_expire_widen(usher_engine *e, uint32_t timer)
 
 /* ---- the queue's steps ----------------------------------------------------------------- */
 
-static usher_status check_step(const usher_engine *e, uint32_t queue_id,
-                               const usher_widen_step *step, uint64_t earliest)
+/* A step's own ranges: USHER_EINVAL, or USHER_OK (skills and the target
+ * queue are checked by the callers). */
+static usher_status step_in_range(uint32_t queue_id, const usher_widen_step *step,
+                                  uint64_t earliest)
 {
     if (step->after_ms < earliest || step->after_ms > USHER_TIME_MAX || step->reserved != 0)
         return USHER_EINVAL;
     switch (step->action) {
     case USHER_WIDEN_LOWER_LEVEL:
-        if (step->value < USHER_LEVEL_MIN || step->value > USHER_LEVEL_MAX)
-            return USHER_EINVAL;
-        return step->skill < e->skills.count ? USHER_OK : USHER_ENOTFOUND;
+        return step->value >= USHER_LEVEL_MIN && step->value <= USHER_LEVEL_MAX ? USHER_OK
+                                                                                : USHER_EINVAL;
     case USHER_WIDEN_DROP_PREFERRED:
     case USHER_WIDEN_OVERFLOW_GROUP:
-        return step->skill < e->skills.count ? USHER_OK : USHER_ENOTFOUND;
+        return USHER_OK;
     case USHER_WIDEN_RAISE_PRIORITY:
         return step->value <= USHER_MAX_PRIORITY ? USHER_OK : USHER_EINVAL;
-    case USHER_WIDEN_MOVE_QUEUE: {
-        uint32_t target;
-        if (step->value == queue_id)
-            return USHER_EINVAL;
-        return us_queue_find(e, step->value, &target);
-    }
+    case USHER_WIDEN_MOVE_QUEUE:
+        return step->value == queue_id ? USHER_EINVAL : USHER_OK;
     default:
         return USHER_EINVAL;
     }
+}
+
+static bool names_skill(const usher_widen_step *step)
+{
+    return step->action != USHER_WIDEN_RAISE_PRIORITY && step->action != USHER_WIDEN_MOVE_QUEUE;
+}
+
+static usher_status check_step(const usher_engine *e, uint32_t queue_id,
+                               const usher_widen_step *step, uint64_t earliest)
+{
+    usher_status st = step_in_range(queue_id, step, earliest);
+    if (st != USHER_OK)
+        return st;
+    if (names_skill(step) && step->skill >= e->skills.count)
+        return USHER_ENOTFOUND;
+    uint32_t target;
+    return step->action == USHER_WIDEN_MOVE_QUEUE ? us_queue_find(e, step->value, &target)
+                                                  : USHER_OK;
+}
+
+bool us_widen_step_valid(const usher_widen_step *step, uint64_t earliest, uint32_t queue_id,
+                         uint32_t skill_count)
+{
+    return step_in_range(queue_id, step, earliest) == USHER_OK &&
+           (!names_skill(step) || step->skill < skill_count);
 }
 
 USHER_API usher_status usher_queue_set_widening(usher_engine *e, uint32_t queue_id,

@@ -35,6 +35,10 @@ out=$("$bench" sla --tickets 300 --json)
 has_keys sla "$out" ops_per_sec bytes_per_ticket baseline_ops_per_sec speedup
 all="$all
 $out"
+out=$("$bench" snapshot --agents 100 --sets 10 --tickets 300 --json)
+has_keys snapshot "$out" snapshot_bytes bytes_per_agent bytes_per_ticket snapshot_ms restore_ms
+all="$all
+$out"
 if command -v python3 >/dev/null 2>&1; then
     printf '%s\n' "$all" | python3 -c 'import json, sys; [json.loads(l) for l in sys.stdin]' ||
         fail "a line is not valid JSON"
@@ -49,4 +53,4 @@ for args in "bogus" "routing --bogus 1" "routing --agents x" "routing --agents 1
     [ "$status" -eq 2 ] || fail "'usher-bench $args' exited with $status, not 2"
 done
 "$bench" --help | grep -q '^usage: usher-bench' || fail "--help prints no usage"
-echo "bench: 4 scenarios print their JSON keys; 12 bad command lines exit 2"
+echo "bench: 5 scenarios print their JSON keys; 12 bad command lines exit 2"

@@ -9,7 +9,7 @@ const table = (entries) => Object.freeze(entries);
 
 const Status = table({
     OK: 0, ENOMEM: -1, EINVAL: -2, ENOTFOUND: -3, EEXIST: -4, ESTATE: -5, ELIMIT: -6,
-    ECORRUPT: -7, ECLOSED: -8, ETOKEN: -9,
+    ECORRUPT: -7, ECLOSED: -8, ETOKEN: -9, EINTERNAL: -10,
 });
 
 const EventType = table({

@@ -17,6 +17,10 @@ const { u32, u64, i64, func, options, big } = require('./convert');
 // an Engine object).
 let call = null;
 
+// The snapshot Engine.restore() is building an engine from, while its
+// constructor runs (null otherwise).
+let restoring = null;
+
 // What a C call raised: nothing, one error, or several (callbacks that threw
 // during it, then its own status) as an AggregateError.
 function raise(func, errors) {
@@ -50,8 +54,10 @@ class Engine {
         if (startMs !== undefined) config.start_ms = u64('startMs', startMs);
         if (onEvent !== undefined) this.onEvent = onEvent;
         const out = [null];
-        const status = c.usher_engine_new(config, out);
-        if (status < 0) throw new UsherError(status, 'usher_engine_new');
+        const create = restoring ? 'usher_restore' : 'usher_engine_new';
+        const status = restoring ? c.usher_restore(config, restoring, restoring.length, out)
+            : c.usher_engine_new(config, out);
+        if (status < 0) throw new UsherError(status, create);
         this.#handle = out[0];
         const { key, trampolines } = attach({
             event: (pointer) => this.#deliver(pointer),
@@ -80,6 +86,52 @@ class Engine {
 
     set onEvent(fn) {
         this.#onEvent = fn === null ? null : func('onEvent', fn);
+    }
+
+    /**
+     * An engine built from a snapshot (usher_restore): `data` the bytes of
+     * snapshot() (a Buffer or Uint8Array); opts as for the constructor, but
+     * startMs is ignored (the clock is the snapshot's) and seed only seeds
+     * the id hash (the random generator continues from the snapshot). The
+     * restored engine behaves exactly as the one snapshotted would; it has
+     * no scoring hook until one is set. Corrupt data throws an UsherError
+     * with code Status.ECORRUPT.
+     */
+    static restore(data, opts) {
+        if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Buffer or Uint8Array');
+        restoring = data;
+        try {
+            return new Engine(opts);
+        } finally {
+            restoring = null;
+        }
+    }
+
+    /**
+     * Verifies the engine's internal invariants (usher_check): returns
+     * undefined when they hold, throws an UsherError with code
+     * Status.EINTERNAL (a bug in usher) when one does not. Walks the whole
+     * engine: for tests and debug builds.
+     */
+    check() {
+        this.#call('usher_check');
+    }
+
+    /**
+     * The engine's complete state (usher_snapshot) as a Buffer; the format
+     * is docs/SNAPSHOT.md. Neither onEvent nor the scoring hook is part of
+     * it. Throws ESTATE from inside a callback.
+     */
+    snapshot() {
+        const size = [0];
+        try {
+            this.#call('usher_snapshot', null, 0, size); /* the size query: ELIMIT */
+        } catch (err) {
+            if (!(err instanceof UsherError) || err.code !== Status.ELIMIT) throw err;
+        }
+        const buf = Buffer.alloc(Number(size[0]));
+        this.#call('usher_snapshot', buf, buf.length, size);
+        return buf.subarray(0, Number(size[0]));
     }
 
     /** Whether close() was called. */

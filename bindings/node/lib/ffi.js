@@ -108,6 +108,11 @@ const PROTOTYPES = [
     'int32_t usher_set_score_hook(usher_engine *engine, usher_score_fn *fn, uintptr_t user, uint32_t candidates)',
     'int32_t usher_explain(usher_engine *engine, uint64_t ticket_id, uint64_t agent_id, _Inout_ usher_explanation *out)',
     'int32_t usher_ticket_candidate(usher_engine *engine, uint64_t ticket_id, _Out_ uint64_t *agent_id, _Out_ int64_t *score)',
+    'int32_t usher_check(usher_engine *engine)',
+    // snapshots
+    'int32_t usher_snapshot(usher_engine *engine, _Out_ uint8_t *buf, size_t capacity, _Out_ size_t *size)',
+    'int32_t usher_snapshot_write(usher_engine *engine, usher_write_fn *fn, uintptr_t user)',
+    'int32_t usher_restore(const usher_config *config, const void *data, size_t size, _Out_ usher_engine **out)',
     // staffing (no engine)
     'void usher_staffing_input_init(_Out_ usher_staffing_input *in)',
     'int32_t usher_staffing_evaluate(const usher_staffing_input *in, _Inout_ usher_staffing_result *out)',

@@ -139,6 +139,8 @@ const StaffingResult = declare('usher_staffing_result', {
 const EventFn = koffi.proto('void usher_event_fn(uintptr_t user, const usher_event *event)');
 const ScoreFn = koffi.proto(
     'int64_t usher_score_fn(uintptr_t user, uint64_t ticket_id, uint64_t agent_id, int64_t score)');
+// Declared for usher_snapshot_write (not wrapped: Engine.snapshot() returns the bytes).
+const WriteFn = koffi.proto('int32_t usher_write_fn(uintptr_t user, const void *data, size_t size)');
 
 // ---- conversions ---------------------------------------------------------------------
 
@@ -223,6 +225,6 @@ function blank(declared) {
 module.exports = {
     Engine, SkillLevel, Config, Event, ChannelDef, AgentInfo, AgentChannelInfo, QueueDef,
     WidenStep, QueueStats, TicketSpec, TicketInfo, OpenHours, SlaPolicyDef, SlaRule, SlaSpec,
-    SlaTargetInfo, SlaStats, Explanation, StaffingInput, StaffingResult, EventFn, ScoreFn,
+    SlaTargetInfo, SlaStats, Explanation, StaffingInput, StaffingResult, EventFn, ScoreFn, WriteFn,
     STRUCTS: SPECS, toJs, toC, blank, optionNames, camel, skillLevels,
 };

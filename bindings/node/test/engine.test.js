@@ -18,6 +18,21 @@ test('library functions: version, status names and descriptions', () => {
     assert.throws(() => usher.strerror('ENOMEM'), TypeError);
 });
 
+test('check(): the invariants hold on a working engine; a closed one throws', () => {
+    const engine = new Engine();
+    engine.check();
+    engine.addChannel(0);
+    engine.addQueue(1);
+    engine.addAgent(7, 2);
+    engine.setAgentState(7, usher.AgentState.AVAILABLE);
+    for (const id of [100, 101, 102]) engine.submitTicket(id, { queue: 1, channel: 0 });
+    engine.advance(60000);
+    assert.equal(engine.check(), undefined);
+    assert.equal(usher.statusName(Status.EINTERNAL), 'USHER_EINTERNAL');
+    engine.close();
+    assert.throws(() => engine.check(), { code: Status.ECLOSED });
+});
+
 test('options: seed and start time; unknown options refused', (t) => {
     const engine = new Engine({ seed: 42n, startMs: 5000 });
     t.after(() => engine.close());

@@ -44,6 +44,25 @@ class VersionAndStatusTest(unittest.TestCase):
             self.assertEqual(list(engine.agents()), [1])
 
 
+class CheckTest(unittest.TestCase):
+    def test_check_passes_on_a_working_engine_and_refuses_a_closed_one(self):
+        engine = usher.Engine()
+        engine.check()  # empty
+        engine.channel_add(0)
+        engine.queue_add(1)
+        engine.agent_add(7, 2)
+        engine.agent_set_state(7, usher.AgentState.AVAILABLE)
+        engine.ticket_submit(100, queue=1, channel=0)
+        engine.ticket_submit(101, queue=1, channel=0)
+        engine.ticket_submit(102, queue=1, channel=0)  # waits: capacity 2
+        engine.advance(60000)
+        self.assertIsNone(engine.check())
+        self.assertEqual(usher.status_name(usher.Status.EINTERNAL), "USHER_EINTERNAL")
+        engine.close()
+        with self.assertRaises(usher.EngineClosedError):
+            engine.check()
+
+
 class LifecycleTest(unittest.TestCase):
     def test_context_manager_closes_the_engine(self):
         with usher.Engine() as engine:

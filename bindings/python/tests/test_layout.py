@@ -155,7 +155,8 @@ def _ctypes_for(c_type):
              "void*": ctypes.c_void_p, "const void*": ctypes.c_void_p,
              "usher_engine*": ctypes.c_void_p, "const usher_engine*": ctypes.c_void_p,
              "usher_engine**": P(ctypes.c_void_p),
-             "usher_event_fn": _library.EVENT_FN, "usher_score_fn": _library.SCORE_FN}
+             "usher_event_fn": _library.EVENT_FN, "usher_score_fn": _library.SCORE_FN,
+             "usher_write_fn": _library.WRITE_FN}
     if c_type in fixed:
         return fixed[c_type]
     if c_type in scalars:
@@ -204,7 +205,8 @@ class PrototypeTest(unittest.TestCase):
     def test_callback_types_match_the_header_typedefs(self):
         text = header_text()
         for typedef, fn_type in (("usher_event_fn", _library.EVENT_FN),
-                                 ("usher_score_fn", _library.SCORE_FN)):
+                                 ("usher_score_fn", _library.SCORE_FN),
+                                 ("usher_write_fn", _library.WRITE_FN)):
             with self.subTest(typedef=typedef):
                 ret, params = re.search(r"typedef\s+(\w+)\s*\(\*\s*" + typedef +
                                         r"\)\s*\(([^)]*)\)", text).groups()

@@ -25,9 +25,10 @@ from pathlib import Path
 from . import _structs as S
 from .constants import VERSION_MAJOR
 
-# The C callback types (usher_event_fn, usher_score_fn).
+# The C callback types (usher_event_fn, usher_score_fn, usher_write_fn).
 EVENT_FN = ctypes.CFUNCTYPE(None, c_void_p, POINTER(S.Event))
 SCORE_FN = ctypes.CFUNCTYPE(c_int64, c_void_p, c_uint64, c_uint64, c_int64)
+WRITE_FN = ctypes.CFUNCTYPE(c_int32, c_void_p, c_void_p, c_size_t)
 
 _E = c_void_p  # usher_engine * and const usher_engine *: an opaque handle
 _ST = c_int32  # usher_status is int32_t
@@ -119,6 +120,10 @@ PROTOTYPES = {
     "usher_set_score_hook": (_ST, [_E, SCORE_FN, c_void_p, _U32]),
     "usher_explain": (_ST, [_E, _U64, _U64, _P(S.Explanation)]),
     "usher_ticket_candidate": (_ST, [_E, _U64, _P(_U64), _P(c_int64)]),
+    "usher_check": (_ST, [_E]),
+    "usher_snapshot": (_ST, [_E, c_void_p, c_size_t, _P(c_size_t)]),
+    "usher_snapshot_write": (_ST, [_E, WRITE_FN, c_void_p]),
+    "usher_restore": (_ST, [_P(S.Config), c_void_p, c_size_t, _P(c_void_p)]),
     "usher_staffing_input_init": (None, [_P(S.StaffingInput)]),
     "usher_staffing_evaluate": (_ST, [_P(S.StaffingInput), _P(S.StaffingResult)]),
     "usher_staffing_agents": (_ST, [_P(S.StaffingInput), c_double, c_double,

@@ -6,18 +6,19 @@ in _resources.py, _routing.py and _sla.py (mixins of Engine).
 """
 
 import weakref
-from ctypes import byref, c_uint64, c_void_p, memmove, sizeof
+from ctypes import (byref, c_size_t, c_uint64, c_void_p, create_string_buffer, memmove, sizeof,
+                    string_at)
 from functools import partial
 
 from . import _structs as S
 from ._convert import i64, to_record, u32, u64
-from ._library import EVENT_FN, LIB, SCORE_FN
+from ._library import EVENT_FN, LIB, SCORE_FN, WRITE_FN
 from ._resources import ResourcesMixin
 from ._routing import RoutingMixin
 from ._sla import SlaMixin
 from .constants import MAX_SCORE_CANDIDATES
 from .enums import EventType, Status, as_enum
-from .errors import EngineClosedError, check, status_name
+from .errors import EngineClosedError, UsherError, check, status_name
 from .records import Event
 
 __all__ = ["Engine"]
@@ -56,12 +57,41 @@ class Engine(ResourcesMixin, RoutingMixin, SlaMixin):
         """Creates an engine (usher_engine_new): `seed` for everything
         random and the hash of ids, `start_ms` its clock at creation,
         `on_event` an optional event handler (see set_event_handler)."""
-        self._handle = None
-        config = S.Config()
-        LIB.usher_config_init(byref(config))
-        config.seed = u64("seed", seed)
-        config.start_ms = u64("start_ms", start_ms)
+        config = _config(seed, start_ms)
         _check_callable("on_event", on_event)
+        self._prepare()
+        handle = c_void_p()
+        check(LIB.usher_engine_new(byref(config), byref(handle)), "usher_engine_new")
+        self._handle = handle.value
+        if on_event is not None:
+            self.set_event_handler(on_event)
+
+    @classmethod
+    def restore(cls, data, seed=0, on_event=None):
+        """An engine built from a snapshot (usher_restore): `data` the bytes
+        of snapshot() (bytes, bytearray or memoryview), `seed` the seed of
+        the new engine's id hash (the random generator continues from the
+        snapshot), `on_event` an optional event handler. The restored engine
+        behaves exactly as the one snapshotted would; it has no score hook
+        until one is set. Corrupt or truncated data raises UsherError with
+        Status.ECORRUPT."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data must be bytes-like, not {type(data).__name__}")
+        data = bytes(data)
+        config = _config(seed, 0)
+        _check_callable("on_event", on_event)
+        engine = cls.__new__(cls)
+        engine._prepare()
+        handle = c_void_p()
+        check(LIB.usher_restore(byref(config), data, len(data), byref(handle)), "usher_restore")
+        engine._handle = handle.value
+        if on_event is not None:
+            engine.set_event_handler(on_event)
+        return engine
+
+    def _prepare(self):
+        """The state of a new wrapper, before its C engine exists."""
+        self._handle = None
         self._depth = 0  # how many of this engine's C calls are under way
         self._close_requested = False
         self._error = None  # the first exception a callback raised
@@ -74,11 +104,8 @@ class Engine(ResourcesMixin, RoutingMixin, SlaMixin):
         me = weakref.ref(self)
         self._event_thunk = EVENT_FN(partial(_deliver_event, me))
         self._score_thunk = SCORE_FN(partial(_deliver_score, me))
-        handle = c_void_p()
-        check(LIB.usher_engine_new(byref(config), byref(handle)), "usher_engine_new")
-        self._handle = handle.value
-        if on_event is not None:
-            self.set_event_handler(on_event)
+        self._write_thunk = WRITE_FN(partial(_deliver_write, me))
+        self._writer = None
 
     # ---- lifecycle -----------------------------------------------------------
 
@@ -103,6 +130,49 @@ class Engine(ResourcesMixin, RoutingMixin, SlaMixin):
         self._close_requested = False
         self._handler = self._score_fn = None
         LIB.usher_engine_free(handle)
+
+    def check(self):
+        """Verifies the engine's internal invariants (usher_check): returns
+        None when they hold, raises UsherError EINTERNAL (a bug in usher)
+        when one does not. Costs a walk over the whole engine: for tests and
+        debug builds."""
+        self._call(LIB.usher_check)
+
+    # ---- snapshots ---------------------------------------------------------------
+
+    def snapshot(self):
+        """The engine's complete state as bytes (usher_snapshot; the format
+        is docs/SNAPSHOT.md). Neither the event handler nor the score hook
+        is part of it. Raises ESTATE from inside a callback."""
+        size = c_size_t(0)
+        try:
+            self._call(LIB.usher_snapshot, None, 0, byref(size))
+        except UsherError as exc:  # the size query: ELIMIT, with the size needed
+            if exc.status != Status.ELIMIT:
+                raise
+        buffer = create_string_buffer(size.value)
+        self._call(LIB.usher_snapshot, buffer, size.value, byref(size))
+        return buffer.raw[:size.value]
+
+    def snapshot_to(self, write):
+        """Streams the same bytes as snapshot() through write(chunk), chunk a
+        bytes object of at most 64 KiB, in order (usher_snapshot_write): to
+        a file, say, without the whole snapshot in memory. An exception
+        write raises stops the snapshot and is raised from here."""
+        _check_callable("write", write)
+        self._writer = write
+        try:
+            self._call(LIB.usher_snapshot_write, self._write_thunk, None)
+        finally:
+            self._writer = None
+
+    def _on_write(self, data, size):
+        try:
+            self._writer(string_at(data, size))
+            return Status.OK
+        except BaseException as exc:  # noqa: B902 -- nothing may cross the C frames
+            self._keep_error(exc)
+            return Status.EINVAL
 
     def __enter__(self):
         return self
@@ -252,3 +322,16 @@ def _deliver_event(engine_ref, user, pointer):
 def _deliver_score(engine_ref, user, ticket_id, agent_id, score):
     engine = engine_ref()
     return score if engine is None else engine._on_score(ticket_id, agent_id, score)
+
+
+def _deliver_write(engine_ref, user, data, size):
+    engine = engine_ref()
+    return Status.ECLOSED if engine is None else engine._on_write(data, size)
+
+
+def _config(seed, start_ms):
+    config = S.Config()
+    LIB.usher_config_init(byref(config))
+    config.seed = u64("seed", seed)
+    config.start_ms = u64("start_ms", start_ms)
+    return config

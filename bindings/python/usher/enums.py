@@ -29,6 +29,7 @@ class Status(IntEnum):
     ECORRUPT = -7
     ECLOSED = -8
     ETOKEN = -9
+    EINTERNAL = -10
 
 
 class EventType(IntEnum):
