@@ -1675,8 +1675,14 @@ USHER_API usher_status usher_calendar_next_open(const usher_engine *engine, uint
  * each carrying its exact time in due_ms, also when the host's clock jumps
  * past several; a target completed in time raises USHER_EVENT_SLA_MET. With
  * USHER_SLA_HOLD_EVENTS, events that fall due while the policy's calendar
- * is closed are held (also across a pause) and raised together at its next
- * opening, in order, their due_ms exact.
+ * is closed are held and raised together at its next opening, in order,
+ * each as it fell due: due_ms exact, threshold and target left those of
+ * the policy in force then. Held events stay held across a pause, a
+ * restart of the target and a change of policy (then the new policy's
+ * calendar opens them; one that does not hold events raises them at the
+ * next usher_advance). A target holds at most USHER_MAX_SLA_WARNINGS + 1
+ * events: should one more fall due in the same closed stretch (possible
+ * only across restarts or policy changes), the earliest is raised then.
  *
  * A ticket's policy is chosen by the rules (usher_sla_set_rules: the first
  * rule matching its channel, queue, tier and priority wins, else the
@@ -1799,9 +1805,10 @@ USHER_API usher_status usher_sla_start(usher_engine *engine, uint64_t ticket_id,
 /*
  * The ticket's channel, queue, tier or priority changed: its policy is
  * chosen again (created_ms is ignored) and its targets recomputed keeping
- * the time already elapsed. A target the new policy lacks stops; one it
- * adds starts as if it had run since the creation; one whose elapsed time
- * already exceeds its new length is breached by this call (due_ms: now).
+ * the time already elapsed. A target the new policy lacks stops (events it
+ * holds are still raised); one it adds starts as if it had run since the
+ * creation; one whose elapsed time already exceeds its new length is
+ * breached by this call (due_ms: now), also while paused.
  * While pending, the new policy's pause_mask says what is paused.
  * Returns as usher_sla_start(), USHER_ENOTFOUND also for an untracked
  * ticket.

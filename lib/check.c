@@ -308,16 +308,6 @@ static const us_sla *sla_at(const usher_engine *e, uint32_t slot)
     return (const us_sla *)us_pool_at(&e->slas.records, slot);
 }
 
-static bool policy_live(const usher_engine *e, uint32_t slot)
-{
-    if (slot >= e->slas.policies.slots)
-        return false;
-    const us_sla_policy *p = us_sla_policy_at(e, slot);
-    uint32_t found;
-    return p->def.struct_size != 0 && us_idmap_find(&e->slas.policy_by_id, p->id, &found) &&
-           found == slot;
-}
-
 static bool sla_live(const usher_engine *e, uint32_t slot)
 {
     uint32_t found;
@@ -367,7 +357,7 @@ static bool next_due_consistent(us_checker *c, const us_sla *r, uint32_t t)
 static bool clock_timer_consistent(us_checker *c, const us_sla *r, uint32_t slot, uint32_t t)
 {
     const us_sla_clock *k = &r->clocks[t];
-    bool held = k->held_from != US_SLA_NO_HELD;
+    bool held = k->held_count > 0;
     bool needed = k->next_due != USHER_TIME_NEVER || held;
     if (k->timer == US_NONE) {
         US_REQUIRE(c, !needed, "an SLA clock lacks its timer");
@@ -392,10 +382,10 @@ static bool clock_consistent(us_checker *c, const us_sla *r, uint32_t slot, uint
                k->state <= US_CLOCK_STOPPED &&
                    ((def->target_mask >> t & 1) || k->state == US_CLOCK_INACTIVE),
                "an SLA clock is in a state its policy does not allow");
-    US_REQUIRE(c,
-               k->next_event <= def->warning_count + 1 &&
-                   (k->held_from == US_SLA_NO_HELD || k->held_from < k->next_event),
+    US_REQUIRE(c, k->next_event <= def->warning_count + 1,
                "an SLA clock's events are out of range");
+    US_REQUIRE(c, us_sla_held_valid(c->e, k, t),
+               "an SLA clock's held events are out of range or order");
     return next_due_consistent(c, r, t) && clock_timer_consistent(c, r, slot, t);
 }
 
@@ -403,7 +393,7 @@ static bool slas_consistent(us_checker *c)
 {
     const usher_engine *e = c->e;
     const us_slas *s = &e->slas;
-    if (!us_check_pool(c, &s->policies, policy_live, "SLA policies and their map disagree") ||
+    if (!us_check_pool(c, &s->policies, us_sla_policy_live, "SLA policies and their map disagree") ||
         !us_check_pool(c, &s->records, sla_live, "SLA records and their map disagree"))
         return false;
     US_REQUIRE(c,
@@ -411,15 +401,15 @@ static bool slas_consistent(us_checker *c)
                    us_idmap_count(&s->by_ticket) == s->records.live,
                "an SLA map holds entries that are not live");
     for (uint32_t p = 0; p < s->policies.slots; p++)
-        US_REQUIRE(c, !policy_live(e, p) || us_calendar_find(e, us_sla_policy_at(e, p)->def.calendar),
+        US_REQUIRE(c, !us_sla_policy_live(e, p) || us_calendar_find(e, us_sla_policy_at(e, p)->def.calendar),
                    "an SLA policy's calendar is gone");
-    US_REQUIRE(c, s->default_policy == US_NONE || policy_live(e, s->default_policy),
+    US_REQUIRE(c, s->default_policy == US_NONE || us_sla_policy_live(e, s->default_policy),
                "the default SLA policy is not live");
     uint32_t cursor = 0, slot;
     uint64_t ticket;
     while (us_idmap_next(&s->by_ticket, &cursor, &ticket, &slot)) {
         const us_sla *r = sla_at(e, slot);
-        US_REQUIRE(c, policy_live(e, r->policy),
+        US_REQUIRE(c, us_sla_policy_live(e, r->policy),
                    "an SLA record's policy is not live");
         for (uint32_t t = 0; t < USHER_SLA_TARGETS; t++)
             if (!clock_consistent(c, r, slot, t))

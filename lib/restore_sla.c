@@ -186,28 +186,30 @@ usher_status us_restore_policies(us_restore *x, us_reader *r)
 
 /* ---- SLA records ---------------------------------------------------------------------------- */
 
-#define NO_HELD UINT8_MAX
-
 /* A clock as sla.c leaves it between calls; the checks keep every index
- * sla.c derives from it within its arrays. */
+ * sla.c derives from it within its arrays. Policies are restored first,
+ * so held events can be checked against theirs. */
 static bool read_clock(const us_restore *x, us_reader *r, const usher_sla_policy_def *def,
                        uint32_t t, us_sla_clock *c)
 {
     c->state = us_get_u8(r);
     c->breached = us_get_bool(r);
     c->next_event = us_get_u8(r);
-    c->held_from = us_get_u8(r);
+    c->held_count = us_get_u8(r);
     c->elapsed = us_get_u64(r);
     c->run_since = us_get_u64(r);
     c->next_due = us_get_u64(r);
     c->timer = US_NONE;
-    if (c->state > US_CLOCK_STOPPED || c->next_event > USHER_MAX_SLA_WARNINGS + 1 ||
-        (c->held_from != NO_HELD && c->held_from > USHER_MAX_SLA_WARNINGS) ||
-        !us_restore_past(x, c->run_since))
+    if (c->state > US_CLOCK_STOPPED || c->next_event > def->warning_count + 1 ||
+        c->held_count > US_SLA_HELD_MAX || !us_restore_past(x, c->run_since))
         return false;
-    for (uint32_t k = 0; k <= USHER_MAX_SLA_WARNINGS; k++)
-        if (!us_restore_past(x, c->due_at[k] = us_get_u64(r)))
-            return false;
+    for (uint32_t i = 0; i < c->held_count; i++) {
+        c->held[i].due = us_get_u64(r);
+        c->held[i].policy = us_get_u32(r);
+        c->held[i].event = us_get_u8(r);
+    }
+    if (r->bad || !us_sla_held_valid(x->e, c, t))
+        return false;
     if (!(def->target_mask >> t & 1) && c->state != US_CLOCK_INACTIVE)
         return false; /* only the policy's targets run */
     /* An event is scheduled only while running, and only up to the breach. */
@@ -246,7 +248,7 @@ static usher_status read_sla(us_restore *x, us_reader *r, uint32_t slot)
 usher_status us_restore_slas(us_restore *x, us_reader *r)
 {
     us_pool *p = &x->e->slas.records;
-    usher_status st = us_restore_slots(x, r, &x->slas, 8 + 4 + 8 + 16 + 3 + 4 * 68);
+    usher_status st = us_restore_slots(x, r, &x->slas, 8 + 4 + 8 + 16 + 3 + 4 * 28);
     if (st == USHER_OK)
         st = us_pool_restore(p, &x->e->alloc, x->slas.slots, x->slas.free_list,
                              x->slas.free_count);

@@ -5,7 +5,10 @@
  * breach) is one wheel timer at the event's exact time, or at the next
  * open instant when the policy holds events to open hours; each firing
  * schedules the following one, so a jump of the clock past several fires
- * them in order, each with its own due_ms.
+ * them in order, each with its own due_ms. An event that falls due while
+ * the calendar is closed is kept, as it was then, in the clock's held
+ * list until the next opening: restarts and policy changes do not touch
+ * it.
  */
 #include "engine.h"
 
@@ -172,7 +175,7 @@ static void arm(usher_engine *e, uint32_t slot, uint32_t t)
     us_sla_clock *c = &r->clocks[t];
     compute_next_due(e, r, t);
     uint64_t at = next_event_due(r, t);
-    if (c->held_from != US_SLA_NO_HELD) {
+    if (c->held_count > 0) {
         uint64_t release = release_time(e, def_of(e, r), us_now(e));
         at = release < at ? release : at;
     }
@@ -203,18 +206,18 @@ static void sla_event(usher_engine *e, int32_t type, const us_sla *r, uint32_t t
     us_events_push(e, &event);
 }
 
-/* Raises event k of the clock (a warning, or the breach), which fell due
- * at due_at[k]. */
-static void deliver(usher_engine *e, const us_sla *r, uint32_t t, uint32_t k)
+/* Raises an event of the clock as it was when it fell due: a warning, with
+ * its policy's threshold and the target left then, or the breach. */
+static void deliver(usher_engine *e, const us_sla *r, uint32_t t, const us_sla_held *h)
 {
-    const usher_sla_policy_def *def = def_of(e, r);
-    uint64_t due = r->clocks[t].due_at[k];
+    const usher_sla_policy_def *def = &us_sla_policy_at(e, h->policy)->def;
+    uint32_t k = h->event;
     if (k < def->warning_count)
         sla_event(e, USHER_EVENT_SLA_WARNING, r, t,
                   (int64_t)(def->target_ms[t] - threshold(def, t, k)), def->warning_permille[k],
-                  due);
+                  h->due);
     else
-        sla_event(e, USHER_EVENT_SLA_BREACHED, r, t, (int64_t)(us_now(e) - due), 0, due);
+        sla_event(e, USHER_EVENT_SLA_BREACHED, r, t, (int64_t)(us_now(e) - h->due), 0, h->due);
 }
 
 static void mark_breached(usher_engine *e, us_sla *r, uint32_t t)
@@ -225,34 +228,70 @@ static void mark_breached(usher_engine *e, us_sla *r, uint32_t t)
     count(e, r, t, false);
 }
 
+/* Keeps the event until the calendar opens, in time order (ties in the
+ * order they fell due). With the list full, the earliest of them and the
+ * new one is raised now instead. */
+static void hold(usher_engine *e, us_sla *r, uint32_t t, us_sla_held h)
+{
+    us_sla_clock *c = &r->clocks[t];
+    if (c->held_count == US_SLA_HELD_MAX) {
+        if (h.due < c->held[0].due) {
+            deliver(e, r, t, &h);
+            return;
+        }
+        deliver(e, r, t, &c->held[0]);
+        memmove(&c->held[0], &c->held[1], (US_SLA_HELD_MAX - 1) * sizeof c->held[0]);
+        c->held_count--;
+    }
+    uint32_t i = c->held_count;
+    for (; i > 0 && c->held[i - 1].due > h.due; i--)
+        c->held[i] = c->held[i - 1];
+    c->held[i] = h;
+    c->held_count++;
+}
+
 /* The clock's next event fell due at `due` (<= now): raised now, or held
- * while the calendar is closed. */
+ * while the calendar is closed (or while earlier events are held, which
+ * go first). */
 static void fall_due(usher_engine *e, us_sla *r, uint32_t t, uint64_t due)
 {
     us_sla_clock *c = &r->clocks[t];
     const usher_sla_policy_def *def = def_of(e, r);
-    uint32_t k = c->next_event++;
-    c->due_at[k] = due;
+    us_sla_held event = {due, r->policy, c->next_event++};
     compute_next_due(e, r, t);
-    if (k == def->warning_count)
+    if (event.event == def->warning_count)
         mark_breached(e, r, t);
-    if (c->held_from != US_SLA_NO_HELD || release_time(e, def, due) > us_now(e)) {
-        if (c->held_from == US_SLA_NO_HELD)
-            c->held_from = (uint8_t)k;
-        return;
-    }
-    deliver(e, r, t, k);
+    if (c->held_count > 0 || release_time(e, def, due) > us_now(e))
+        hold(e, r, t, event);
+    else
+        deliver(e, r, t, &event);
 }
 
 /* Raises the held events if the calendar is open now. */
 static void release_held(usher_engine *e, us_sla *r, uint32_t t)
 {
     us_sla_clock *c = &r->clocks[t];
-    if (c->held_from == US_SLA_NO_HELD || release_time(e, def_of(e, r), us_now(e)) > us_now(e))
+    if (c->held_count == 0 || release_time(e, def_of(e, r), us_now(e)) > us_now(e))
         return;
-    for (uint32_t k = c->held_from; k < c->next_event; k++)
-        deliver(e, r, t, k);
-    c->held_from = US_SLA_NO_HELD;
+    for (uint32_t i = 0; i < c->held_count; i++)
+        deliver(e, r, t, &c->held[i]);
+    c->held_count = 0;
+}
+
+bool us_sla_held_valid(const usher_engine *e, const us_sla_clock *c, uint32_t t)
+{
+    if (c->held_count > US_SLA_HELD_MAX)
+        return false;
+    for (uint32_t i = 0; i < c->held_count; i++) {
+        const us_sla_held *h = &c->held[i];
+        if (!us_sla_policy_live(e, h->policy))
+            return false;
+        const usher_sla_policy_def *def = &us_sla_policy_at(e, h->policy)->def;
+        if (!has_target(def, t) || h->event > def->warning_count || h->due > us_now(e) ||
+            (i > 0 && h->due < c->held[i - 1].due))
+            return false;
+    }
+    return true;
 }
 
 /* Every event of the ticket's clocks that fell due by now and was not yet
@@ -291,20 +330,15 @@ void us_expire_sla(usher_engine *e, uint32_t timer)
 
 /* ---- clock changes ---------------------------------------------------------------------- */
 
-static void start(usher_engine *e, uint32_t slot, uint32_t t, uint64_t at)
+/* A new cycle running since `at` (events held from the last one stay). */
+static void start_running(usher_engine *e, uint32_t slot, uint32_t t, uint64_t at)
 {
-    us_sla *r = record_at(e, slot);
-    us_sla_clock *c = &r->clocks[t];
+    us_sla_clock *c = &record_at(e, slot)->clocks[t];
     c->state = US_CLOCK_RUNNING;
     c->breached = false;
     c->next_event = 0;
-    c->held_from = US_SLA_NO_HELD;
     c->elapsed = 0;
     c->run_since = at;
-    if (r->pending && (def_of(e, r)->pause_mask >> t & 1)) { /* starts paused */
-        c->state = US_CLOCK_PAUSED;
-        c->elapsed = measure(e, def_of(e, r), t, at, us_now(e));
-    }
     arm(e, slot, t);
 }
 
@@ -316,6 +350,15 @@ static void pause_clock(usher_engine *e, uint32_t slot, uint32_t t)
     c->elapsed = elapsed_now(e, record_at(e, slot), t);
     c->state = US_CLOCK_PAUSED;
     arm(e, slot, t); /* held events stay held */
+}
+
+/* A new cycle from now, or from the creation at usher_sla_start (never
+ * pending then); paused at once while pending if the policy says so. */
+static void start(usher_engine *e, uint32_t slot, uint32_t t, uint64_t at)
+{
+    start_running(e, slot, t, at);
+    if (record_at(e, slot)->pending && (def_of(e, record_at(e, slot))->pause_mask >> t & 1))
+        pause_clock(e, slot, t);
 }
 
 static void resume_clock(usher_engine *e, uint32_t slot, uint32_t t)
@@ -410,7 +453,6 @@ USHER_API usher_status usher_sla_start(usher_engine *e, uint64_t ticket_id,
     r->priority = spec->priority;
     for (uint32_t t = 0; t < USHER_SLA_TARGETS; t++) {
         r->clocks[t].timer = US_NONE;
-        r->clocks[t].held_from = US_SLA_NO_HELD;
         r->clocks[t].next_due = USHER_TIME_NEVER;
     }
     (void)us_idmap_insert(&e->slas.by_ticket, ticket_id, slot);
@@ -437,11 +479,42 @@ static void repause(usher_engine *e, uint32_t slot)
     }
 }
 
-/* Moves a tracked ticket to another policy, keeping elapsed time. */
+/* The first event of the new policy still ahead of a clock it keeps:
+ * warnings already passed are not raised again, nor a breach twice. */
+static uint8_t first_event_ahead(const usher_sla_policy_def *def, uint32_t t,
+                                 const us_sla_clock *c)
+{
+    if (c->breached)
+        return (uint8_t)(def->warning_count + 1);
+    uint8_t k = 0;
+    while (k < def->warning_count && threshold(def, t, k) <= c->elapsed)
+        k++;
+    return k;
+}
+
+/* A paused clock whose elapsed time reached its new target is breached
+ * now, like a running one, not when it resumes. */
+static void breach_paused_past_target(usher_engine *e, uint32_t slot)
+{
+    us_sla *r = record_at(e, slot);
+    const usher_sla_policy_def *def = def_of(e, r);
+    for (uint32_t t = 0; t < USHER_SLA_TARGETS; t++) {
+        us_sla_clock *c = &r->clocks[t];
+        if (c->state != US_CLOCK_PAUSED || c->breached || c->elapsed < def->target_ms[t])
+            continue;
+        c->next_event = (uint8_t)def->warning_count;
+        fall_due(e, r, t, us_now(e));
+        arm(e, slot, t);
+    }
+}
+
+/* Moves a tracked ticket to another policy, keeping elapsed time. Events
+ * held stay as they fell due; a target the new policy lacks becomes
+ * inactive but still raises what it holds. */
 static void change_policy(usher_engine *e, uint32_t slot, uint32_t policy)
 {
     us_sla *r = record_at(e, slot);
-    catch_up(e, slot);
+    catch_up(e, slot); /* what fell due under the old policy */
     for (uint32_t t = 0; t < USHER_SLA_TARGETS; t++) /* fold running time into elapsed */
         if (r->clocks[t].state == US_CLOCK_RUNNING) {
             r->clocks[t].elapsed = elapsed_now(e, r, t);
@@ -454,23 +527,21 @@ static void change_policy(usher_engine *e, uint32_t slot, uint32_t policy)
         us_sla_clock *c = &r->clocks[t];
         if (!has_target(def, t)) {
             c->state = US_CLOCK_INACTIVE;
+            c->next_event = 0;
         } else if (!has_target(old, t)) {
             bool starts = !r->solved && t != USHER_SLA_NEXT_RESPONSE &&
                           !(t == USHER_SLA_FIRST_RESPONSE && r->replied);
-            if (starts)
-                start(e, slot, t, r->created);
-            continue;
-        } else if (c->state == US_CLOCK_RUNNING || c->state == US_CLOCK_PAUSED) {
-            c->next_event = 0; /* warnings already passed are not raised again */
-            while (c->next_event < def->warning_count && threshold(def, t, c->next_event) <= c->elapsed)
-                c->next_event++;
-            if (c->breached)
-                c->next_event = (uint8_t)(def->warning_count + 1);
+            if (starts) /* as if running since the creation; paused below */
+                start_running(e, slot, t, r->created);
+        } else {
+            c->next_event = first_event_ahead(def, t, c);
         }
         arm(e, slot, t);
     }
+    catch_up(e, slot); /* a new target's events since the creation; breaches due now */
     repause(e, slot);
-    catch_up(e, slot); /* a new, shorter target may be due already */
+    breach_paused_past_target(e, slot);
+    catch_up(e, slot); /* a clock resumed past its new target */
 }
 
 static usher_status update(usher_engine *e, uint64_t ticket, uint32_t channel, uint32_t queue,

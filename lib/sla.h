@@ -30,20 +30,31 @@ enum us_clock_state {
     US_CLOCK_STOPPED = 4 /* ended by "solved" before completion */
 };
 
+/* The most events a clock holds for open hours: one cycle's under one
+ * policy. More can fall due in one closed stretch only across restarts or
+ * policy changes; then the earliest held one is raised to make room. */
+#define US_SLA_HELD_MAX (USHER_MAX_SLA_WARNINGS + 1)
+
+/* An event that fell due while the calendar was closed, as it was then:
+ * its exact time and which event it is under the policy then in force
+ * (policies never change or go away, so its slot keeps naming it). */
+typedef struct us_sla_held {
+    uint64_t due;
+    uint32_t policy; /* slot */
+    uint8_t event;   /* a warning's index, or the policy's warning_count: the breach */
+} us_sla_held;
+
 typedef struct us_sla_clock {
     uint8_t state;
     bool breached;
-    uint8_t next_event; /* the next warning; warning_count: the breach */
+    uint8_t next_event; /* under the current policy: the next warning, warning_count: the breach */
+    uint8_t held_count; /* held[0 .. held_count), earliest first */
     uint32_t timer;     /* US_NONE when no event is scheduled */
     uint64_t elapsed;   /* target time counted before run_since */
     uint64_t run_since; /* when the current running stretch began */
     uint64_t next_due;  /* the next event's time while running, else USHER_TIME_NEVER */
-    /* When each event fell due; events held/raised so far: next_event. */
-    uint64_t due_at[USHER_MAX_SLA_WARNINGS + 1];
-    uint8_t held_from; /* the first event held for open hours, or US_SLA_NO_HELD */
+    us_sla_held held[US_SLA_HELD_MAX];
 } us_sla_clock;
-
-#define US_SLA_NO_HELD UINT8_MAX
 
 typedef struct us_sla {
     uint32_t next_free;
@@ -76,6 +87,9 @@ bool us_sla_policy_def_valid(const usher_sla_policy_def *def);
 void us_slas_init(us_slas *s, const us_alloc *alloc, uint64_t seed);
 void us_slas_free(usher_engine *e);
 
+/* True if slot is a defined policy's (in the pool and named by its id). */
+bool us_sla_policy_live(const usher_engine *e, uint32_t slot);
+
 /* True if a policy uses the calendar. */
 bool us_sla_uses_calendar(const usher_engine *e, uint32_t calendar_id);
 
@@ -86,6 +100,11 @@ void us_sla_ticket_changed(usher_engine *e, uint64_t ticket, uint32_t queue, uin
                            uint32_t priority);
 
 void us_expire_sla(usher_engine *e, uint32_t timer);
+
+/* True if a clock's held events are in range and order: at most
+ * US_SLA_HELD_MAX, each a live policy's event for target t (which that
+ * policy has), due by now, earliest first (usher_check and restore). */
+bool us_sla_held_valid(const usher_engine *e, const us_sla_clock *c, uint32_t t);
 
 /* The earliest running deadline of a tracked ticket, or USHER_TIME_NEVER. */
 uint64_t us_sla_earliest_due(const usher_engine *e, uint64_t ticket);

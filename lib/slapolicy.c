@@ -31,6 +31,16 @@ static us_sla_policy *policy_at(const usher_engine *e, uint32_t slot)
     return (us_sla_policy *)us_pool_at(&e->slas.policies, slot);
 }
 
+bool us_sla_policy_live(const usher_engine *e, uint32_t slot)
+{
+    if (slot >= e->slas.policies.slots)
+        return false;
+    const us_sla_policy *p = policy_at(e, slot);
+    uint32_t found;
+    return p->def.struct_size != 0 && us_idmap_find(&e->slas.policy_by_id, p->id, &found) &&
+           found == slot;
+}
+
 bool us_sla_uses_calendar(const usher_engine *e, uint32_t calendar_id)
 {
     for (uint32_t slot = 0; slot < e->slas.policies.slots; slot++)

@@ -570,14 +570,15 @@ static void put_clock(us_writer *w, const us_sla_clock *c)
     us_put_u8(w, c->state);
     us_put_u8(w, c->breached);
     us_put_u8(w, c->next_event);
-    us_put_u8(w, c->held_from);
+    us_put_u8(w, c->held_count);
     us_put_u64(w, c->elapsed);
     us_put_u64(w, c->run_since);
     us_put_u64(w, c->next_due);
-    /* All of them: a policy change can move next_event past slots it does
-     * not fill, whose older times held events then report. */
-    for (uint32_t k = 0; k <= USHER_MAX_SLA_WARNINGS; k++)
-        us_put_u64(w, c->due_at[k]);
+    for (uint32_t i = 0; i < c->held_count; i++) {
+        us_put_u64(w, c->held[i].due);
+        us_put_u32(w, c->held[i].policy);
+        us_put_u8(w, c->held[i].event);
+    }
 }
 
 static void write_slas(us_writer *w, const usher_engine *e)

@@ -14,7 +14,7 @@
 
 #define US_SNAP_MAGIC "USHERSNP"
 #define US_SNAP_MAGIC_SIZE 8
-#define US_SNAP_VERSION 1u
+#define US_SNAP_VERSION 2u
 /* magic, version, flags, length of the sections */
 #define US_SNAP_HEADER_SIZE 24u
 #define US_SNAP_CHECKSUM_SIZE 8u

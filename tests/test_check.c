@@ -720,6 +720,54 @@ static void test_detects_sla_clock_errors(void **state)
     world_free(&w);
 }
 
+/* Held events: each a live policy's event of a target it has, due by now,
+ * earliest first, at most five; a clock holding any has its timer. */
+static void test_detects_sla_held_event_errors(void **state)
+{
+    (void)state;
+    world w;
+    world_init(&w);
+    us_sla *r = sla_of(&w, 10);
+    us_sla_clock *k = &r->clocks[USHER_SLA_RESOLUTION];
+    uint32_t warnings = us_sla_policy_at(w.e, r->policy)->def.warning_count;
+    k->held[0] = (us_sla_held){w.now - HOUR, r->policy, 0};
+    k->held[1] = (us_sla_held){w.now, r->policy, (uint8_t)warnings};
+    k->held_count = 2;
+    assert_clean(w.e);
+    const char *broken = "an SLA clock's held events are out of range or order";
+    k->held[1].due = w.now + 1; /* not due yet */
+    assert_broken(w.e, broken);
+    k->held[1].due = w.now - 2 * HOUR; /* before the one ahead of it */
+    assert_broken(w.e, broken);
+    k->held[1].due = w.now;
+    k->held[1].event = (uint8_t)(warnings + 1); /* past the breach */
+    assert_broken(w.e, broken);
+    k->held[1].event = (uint8_t)warnings;
+    k->held[1].policy = w.e->slas.policies.slots; /* no such policy */
+    assert_broken(w.e, broken);
+    k->held[1].policy = r->policy;
+    k->held_count = US_SLA_HELD_MAX + 1;
+    assert_broken(w.e, broken);
+    k->held_count = 2;
+    assert_clean(w.e);
+    k->held_count = 0;
+    /* A target its policy does not have. */
+    k = &r->clocks[USHER_SLA_NEXT_RESPONSE];
+    k->held[0] = (us_sla_held){w.now, r->policy, 0};
+    k->held_count = 1;
+    assert_broken(w.e, broken);
+    k->held_count = 0;
+    /* Ticket 11's first response is done: no timer, so nothing may be held. */
+    k = &sla_of(&w, 11)->clocks[USHER_SLA_FIRST_RESPONSE];
+    assert_int_equal(k->timer, US_NONE);
+    k->held[0] = (us_sla_held){w.now, sla_of(&w, 11)->policy, 0};
+    k->held_count = 1;
+    assert_broken(w.e, "an SLA clock lacks its timer");
+    k->held_count = 0;
+    assert_clean(w.e);
+    world_free(&w);
+}
+
 static void test_detects_stale_sla_deadline_of_ticket(void **state)
 {
     (void)state;
@@ -1133,6 +1181,7 @@ int main(void)
         cmocka_unit_test(test_detects_missing_widening_timer),
         cmocka_unit_test(test_detects_flags_without_timers),
         cmocka_unit_test(test_detects_sla_clock_errors),
+        cmocka_unit_test(test_detects_sla_held_event_errors),
         cmocka_unit_test(test_detects_stale_sla_deadline_of_ticket),
         cmocka_unit_test(test_detects_unlinked_index_membership),
         cmocka_unit_test(test_detects_bucket_heap_out_of_order),

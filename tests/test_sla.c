@@ -1724,6 +1724,312 @@ static void test_routing_priority_rechooses_policy(void **state)
 }
 
 /* ======================================================================
+ * 7b. Held events across policy changes and restarts
+ *
+ * Each event held to open hours keeps what it was when it fell due: its
+ * exact due_ms, its threshold and the target left then, under the policy
+ * in force then. A policy change or a restart in the meantime changes
+ * neither that nor when it is delivered (the next opening).
+ * ====================================================================== */
+
+#define FRI_CET(h, m) (FRI_12_JAN + (uint64_t)((h) - 1) * HOUR + (uint64_t)(m) * MINUTE)
+#define SAT_CET(h, m) (FRI_CET(h, m) + DAY)
+#define MON_9_CET UINT64_C(1705305600000) /* Mon 2024-01-15 09:00 CET */
+
+/* A policy holding its events to the office hours of calendar 1. */
+static usher_sla_policy_def held_policy(uint64_t fr, uint64_t pu, uint64_t res)
+{
+    usher_sla_policy_def def = policy_def(fr, 0, pu, res);
+    def.flags = USHER_SLA_HOLD_EVENTS;
+    def.calendar = 1;
+    return def;
+}
+
+static void set_four_warnings(usher_sla_policy_def *def, uint32_t w0, uint32_t w1, uint32_t w2,
+                              uint32_t w3)
+{
+    set_warnings(def, 4, w0, w1, w2);
+    def->warning_permille[3] = w3;
+}
+
+static void engine_ok(const usher_engine *e) { OK(usher_check(e)); }
+
+/* The snapshot helper's find: a breach held over the weekend, then a change
+ * to a policy with more warnings (all of them already passed). The held
+ * events are the old policy's, with their own times; before the fix the
+ * change's new numbering made them read due times of slots never filled. */
+static void test_held_events_survive_change_to_more_warnings(void **state)
+{
+    (void)state;
+    recorder r;
+    const uint64_t start = FRI_CET(16, 0);
+    usher_engine *e = new_engine(&r, start);
+    add_office_calendar(e, 1);
+    usher_sla_policy_def p1 = held_policy(4 * HOUR, 0, 0);
+    usher_sla_policy_def p2 = held_policy(6 * HOUR, 0, 0);
+    set_warnings(&p1, 2, 100, 500, 0);
+    set_four_warnings(&p2, 100, 200, 300, 400);
+    two_policy_rules(e, &p1, &p2);
+    start_prio(e, 1, 0);
+
+    /* 10 %: 16:24, open: delivered. 50 % (18:00) and the breach (20:00) are
+     * held. */
+    advance(e, FRI_CET(16, 24));
+    expect_warning(&r, 1, FR, 100, FRI_CET(16, 24), FRI_CET(16, 24), 216 * MINUTE);
+    advance(e, SAT_CET(10, 0));
+    no_more_events(&r);
+    engine_ok(e);
+
+    /* Saturday: priority 7, policy 2 (6 h; 18 h elapsed, breached already). */
+    update_prio(e, 1, 7);
+    no_more_events(&r);
+    engine_ok(e);
+    usher_sla_target_info info = target_info(e, 1, FR);
+    assert_int_equal(info.policy, 2);
+    assert_int_equal(info.state, S_BREACHED);
+    advance(e, MON_9_CET - 1);
+    no_more_events(&r);
+    advance(e, MON_9_CET);
+    expect_warning(&r, 1, FR, 500, FRI_CET(18, 0), MON_9_CET, 2 * HOUR);
+    expect_breach(&r, 1, FR, FRI_CET(20, 0), MON_9_CET);
+    no_more_events(&r);
+    engine_ok(e);
+    const uint64_t zero[4] = {0, 0, 0, 0}, breached[4] = {1, 0, 0, 0};
+    check_stats(e, 1, zero, breached);
+    check_stats(e, 2, zero, zero);
+    free_engine(e);
+}
+
+/* Warnings held, then a change to a policy with fewer warnings whose own
+ * breach falls due (and is held) later that night. */
+static void test_held_events_survive_change_to_fewer_warnings(void **state)
+{
+    (void)state;
+    recorder r;
+    const uint64_t start = FRI_CET(16, 30);
+    usher_engine *e = new_engine(&r, start);
+    add_office_calendar(e, 1);
+    usher_sla_policy_def p1 = held_policy(0, 0, 4 * HOUR);
+    usher_sla_policy_def p2 = held_policy(0, 0, 3 * HOUR);
+    set_warnings(&p1, 3, 250, 500, 750); /* 17:30, 18:30, 19:30 */
+    set_warnings(&p2, 1, 500, 0, 0);     /* 18:00, passed at the change */
+    two_policy_rules(e, &p1, &p2);
+    start_prio(e, 1, 0);
+    advance(e, FRI_CET(19, 0)); /* two warnings held */
+    no_more_events(&r);
+    update_prio(e, 1, 9);
+    no_more_events(&r);
+    engine_ok(e);
+    check_target(e, 1, RES, S_RUNNING, 2, FRI_CET(19, 30), 150 * MINUTE,
+                 (int64_t)(30 * MINUTE));
+    advance(e, FRI_CET(19, 30)); /* policy 2's breach: held too */
+    no_more_events(&r);
+    engine_ok(e);
+    advance(e, MON_9_CET);
+    expect_warning(&r, 1, RES, 250, FRI_CET(17, 30), MON_9_CET, 3 * HOUR);
+    expect_warning(&r, 1, RES, 500, FRI_CET(18, 30), MON_9_CET, 2 * HOUR);
+    expect_breach(&r, 1, RES, FRI_CET(19, 30), MON_9_CET);
+    no_more_events(&r);
+    engine_ok(e);
+    free_engine(e);
+}
+
+/* A change while paused, with a warning held across the pause: the held
+ * warning stays the old policy's, the new policy's passed warnings are
+ * skipped, and its later ones carry their own exact times. */
+static void test_held_events_change_while_paused(void **state)
+{
+    (void)state;
+    recorder r;
+    const uint64_t start = FRI_CET(16, 30);
+    usher_engine *e = new_engine(&r, start);
+    add_office_calendar(e, 1);
+    usher_sla_policy_def p1 = held_policy(0, 0, 4 * HOUR);
+    usher_sla_policy_def p2 = held_policy(0, 0, 2 * HOUR);
+    p1.pause_mask = p2.pause_mask = BIT(RES);
+    set_warnings(&p1, 2, 250, 500, 0);            /* 17:30 held; 18:30 */
+    set_four_warnings(&p2, 100, 200, 300, 900); /* 12, 24, 36 and 108 min */
+    two_policy_rules(e, &p1, &p2);
+    start_prio(e, 1, 0);
+    advance(e, FRI_CET(18, 0));
+    report(e, 1, USHER_SLA_PENDING_CUSTOMER); /* 90 min elapsed */
+    advance(e, SAT_CET(10, 0));
+    update_prio(e, 1, 5);
+    no_more_events(&r);
+    engine_ok(e);
+    check_target(e, 1, RES, S_PAUSED, 2, NEVER, 90 * MINUTE, (int64_t)(30 * MINUTE));
+    advance(e, SAT_CET(11, 0));
+    report(e, 1, USHER_SLA_RESUMED); /* 90 %: 11:18; the breach: 11:30 */
+    check_target(e, 1, RES, S_RUNNING, 2, SAT_CET(11, 30), 90 * MINUTE, (int64_t)(30 * MINUTE));
+    advance(e, SAT_CET(12, 0));
+    no_more_events(&r);
+    engine_ok(e);
+    advance(e, MON_9_CET);
+    expect_warning(&r, 1, RES, 250, FRI_CET(17, 30), MON_9_CET, 3 * HOUR);
+    expect_warning(&r, 1, RES, 900, SAT_CET(11, 18), MON_9_CET, 12 * MINUTE);
+    expect_breach(&r, 1, RES, SAT_CET(11, 30), MON_9_CET);
+    no_more_events(&r);
+    free_engine(e);
+}
+
+/* A paused clock whose elapsed time exceeds the new policy's target is
+ * breached by the change itself, due then (held here to the opening),
+ * not when it resumes. */
+static void test_change_while_paused_past_new_target(void **state)
+{
+    (void)state;
+    recorder r;
+    const uint64_t start = FRI_CET(16, 30);
+    usher_engine *e = new_engine(&r, start);
+    add_office_calendar(e, 1);
+    usher_sla_policy_def p1 = held_policy(0, 0, 4 * HOUR);
+    usher_sla_policy_def p2 = held_policy(0, 0, HOUR);
+    p1.pause_mask = p2.pause_mask = BIT(RES);
+    set_warnings(&p2, 1, 500, 0, 0); /* passed: not raised */
+    two_policy_rules(e, &p1, &p2);
+    start_prio(e, 1, 0);
+    advance(e, FRI_CET(18, 30));
+    report(e, 1, USHER_SLA_PENDING_CUSTOMER); /* 2 h elapsed */
+    advance(e, SAT_CET(10, 0));
+    update_prio(e, 1, 5);
+    no_more_events(&r);
+    engine_ok(e);
+    usher_sla_target_info info = target_info(e, 1, RES);
+    assert_int_equal(info.state, S_BREACHED);
+    assert_int_equal(info.elapsed_ms, 2 * HOUR);
+    const uint64_t zero[4] = {0, 0, 0, 0}, breached[4] = {0, 0, 0, 1};
+    check_stats(e, 2, zero, breached);
+    advance(e, MON_9_CET);
+    expect_breach(&r, 1, RES, SAT_CET(10, 0), MON_9_CET);
+    no_more_events(&r);
+    advance(e, MON_9_CET + HOUR);
+    report(e, 1, USHER_SLA_RESUMED);
+    advance(e, MON_9_CET + 2 * HOUR);
+    no_more_events(&r); /* once per cycle */
+    engine_ok(e);
+
+    /* Without holding: the breach comes with the update call. */
+    usher_sla_policy_def p3 = policy_def(0, 0, 0, 4 * HOUR);
+    usher_sla_policy_def p4 = policy_def(0, 0, 0, HOUR);
+    p3.pause_mask = p4.pause_mask = BIT(RES);
+    recorder r2;
+    usher_engine *e2 = new_engine(&r2, 0);
+    two_policy_rules(e2, &p3, &p4);
+    start_prio(e2, 1, 0);
+    advance(e2, 2 * HOUR);
+    report(e2, 1, USHER_SLA_PENDING_CUSTOMER);
+    advance(e2, 3 * HOUR);
+    update_prio(e2, 1, 5);
+    expect_breach(&r2, 1, RES, 3 * HOUR, 3 * HOUR);
+    no_more_events(&r2);
+    engine_ok(e2);
+    free_engine(e2);
+    free_engine(e);
+}
+
+/* A target the new policy lacks stops, but what it held is still raised,
+ * at once when the new policy holds nothing. */
+static void test_held_events_of_removed_target(void **state)
+{
+    (void)state;
+    recorder r;
+    const uint64_t start = FRI_CET(16, 30);
+    usher_engine *e = new_engine(&r, start);
+    add_office_calendar(e, 1);
+    usher_sla_policy_def p1 = held_policy(HOUR, 0, 0);
+    usher_sla_policy_def p2 = policy_def(0, 0, 0, WEEK); /* 24/7, no FR */
+    set_warnings(&p1, 1, 750, 0, 0); /* 17:15, held */
+    two_policy_rules(e, &p1, &p2);
+    start_prio(e, 1, 0);
+    advance(e, SAT_CET(10, 0));
+    no_more_events(&r);
+    update_prio(e, 1, 5);
+    engine_ok(e);
+    check_inactive(e, 1, FR, 2);
+    advance(e, SAT_CET(10, 0)); /* at the next advance */
+    expect_warning(&r, 1, FR, 750, FRI_CET(17, 15), SAT_CET(10, 0), 15 * MINUTE);
+    expect_breach(&r, 1, FR, FRI_CET(17, 30), SAT_CET(10, 0));
+    no_more_events(&r);
+    engine_ok(e);
+    free_engine(e);
+}
+
+/* PERIODIC_UPDATE restarts on a reply while its events are held: the
+ * finished cycle's events are still raised at the opening, before the new
+ * cycle's, each with its own time. */
+static void test_held_events_survive_restart(void **state)
+{
+    (void)state;
+    recorder r;
+    const uint64_t start = FRI_CET(17, 30);
+    usher_engine *e = new_engine(&r, start);
+    add_office_calendar(e, 1);
+    usher_sla_policy_def p = held_policy(0, HOUR, 0);
+    set_warnings(&p, 1, 500, 0, 0);
+    OK(usher_sla_policy_add(e, 1, &p));
+    set_default_policy(e, 1);
+    start_at(e, 1, start); /* 18:00 and 18:30 held */
+    advance(e, FRI_CET(19, 0));
+    report(e, 1, USHER_SLA_AGENT_REPLY); /* again: 19:30 and 20:00 */
+    advance(e, FRI_CET(21, 0));
+    no_more_events(&r);
+    engine_ok(e);
+    advance(e, MON_9_CET);
+    expect_warning(&r, 1, PU, 500, FRI_CET(18, 0), MON_9_CET, 30 * MINUTE);
+    expect_breach(&r, 1, PU, FRI_CET(18, 30), MON_9_CET);
+    expect_warning(&r, 1, PU, 500, FRI_CET(19, 30), MON_9_CET, 30 * MINUTE);
+    expect_breach(&r, 1, PU, FRI_CET(20, 0), MON_9_CET);
+    no_more_events(&r);
+    const uint64_t zero[4] = {0, 0, 0, 0}, breached[4] = {0, 0, 2, 0};
+    check_stats(e, 1, zero, breached);
+    free_engine(e);
+}
+
+/* A target holds at most USHER_MAX_SLA_WARNINGS + 1 events: a further one
+ * falling due (only possible across restarts or policy changes) raises the
+ * earliest held one then, so nothing is lost and the order stays. */
+static void test_held_events_overflow_raises_earliest(void **state)
+{
+    (void)state;
+    recorder r;
+    const uint64_t start = FRI_CET(17, 30);
+    usher_engine *e = new_engine(&r, start);
+    add_office_calendar(e, 1);
+    usher_sla_policy_def p = held_policy(0, 100 * MINUTE, 0);
+    set_four_warnings(&p, 100, 200, 300, 400); /* 10, 20, 30, 40 min */
+    OK(usher_sla_policy_add(e, 1, &p));
+    set_default_policy(e, 1);
+    start_at(e, 1, start);
+    advance(e, FRI_CET(19, 30)); /* five held: 17:40 .. 18:10, breach 19:10 */
+    no_more_events(&r);
+    report(e, 1, USHER_SLA_AGENT_REPLY);
+    advance(e, FRI_CET(19, 39));
+    no_more_events(&r);
+    advance(e, FRI_CET(19, 40)); /* a sixth: the earliest goes out */
+    expect_warning(&r, 1, PU, 100, FRI_CET(17, 40), FRI_CET(19, 40), 90 * MINUTE);
+    no_more_events(&r);
+    engine_ok(e);
+    advance(e, FRI_CET(19, 50));
+    expect_warning(&r, 1, PU, 200, FRI_CET(17, 50), FRI_CET(19, 50), 80 * MINUTE);
+    no_more_events(&r);
+    /* The second cycle's other events push out the first cycle's rest. */
+    advance(e, MON_9_CET - 1);
+    expect_warning(&r, 1, PU, 300, FRI_CET(18, 0), FRI_CET(20, 0), 70 * MINUTE);
+    expect_warning(&r, 1, PU, 400, FRI_CET(18, 10), FRI_CET(20, 10), 60 * MINUTE);
+    expect_breach(&r, 1, PU, FRI_CET(19, 10), FRI_CET(21, 10));
+    no_more_events(&r);
+    advance(e, MON_9_CET);
+    expect_warning(&r, 1, PU, 100, FRI_CET(19, 40), MON_9_CET, 90 * MINUTE);
+    expect_warning(&r, 1, PU, 200, FRI_CET(19, 50), MON_9_CET, 80 * MINUTE);
+    expect_warning(&r, 1, PU, 300, FRI_CET(20, 0), MON_9_CET, 70 * MINUTE);
+    expect_warning(&r, 1, PU, 400, FRI_CET(20, 10), MON_9_CET, 60 * MINUTE);
+    expect_breach(&r, 1, PU, FRI_CET(21, 10), MON_9_CET);
+    no_more_events(&r);
+    engine_ok(e);
+    free_engine(e);
+}
+
+/* ======================================================================
  * 8. Statistics, forgetting, calendars in use
  * ====================================================================== */
 
@@ -2086,6 +2392,13 @@ int main(void)
         cmocka_unit_test_teardown(test_policy_change_while_pending_new_pause_mask, free_engines),
         cmocka_unit_test_teardown(test_policy_change_past_new_target, free_engines),
         cmocka_unit_test_teardown(test_routing_priority_rechooses_policy, free_engines),
+        cmocka_unit_test_teardown(test_held_events_survive_change_to_more_warnings, free_engines),
+        cmocka_unit_test_teardown(test_held_events_survive_change_to_fewer_warnings, free_engines),
+        cmocka_unit_test_teardown(test_held_events_change_while_paused, free_engines),
+        cmocka_unit_test_teardown(test_change_while_paused_past_new_target, free_engines),
+        cmocka_unit_test_teardown(test_held_events_of_removed_target, free_engines),
+        cmocka_unit_test_teardown(test_held_events_survive_restart, free_engines),
+        cmocka_unit_test_teardown(test_held_events_overflow_raises_earliest, free_engines),
         cmocka_unit_test_teardown(test_stats_and_forget, free_engines),
         cmocka_unit_test_teardown(test_calendar_in_use, free_engines),
         cmocka_unit_test_teardown(test_allocation_failure, free_engines),

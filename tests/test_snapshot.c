@@ -38,6 +38,7 @@
 #include <xxhash.h>
 
 #include "engine.h"
+#include "snapshot.h"
 #include "testutil.h"
 
 /* 10^5 operations in all, also under the sanitizers (about 10 s there). */
@@ -1216,12 +1217,13 @@ static void test_header_checked(void **state)
         uint64_t value;
         int n;
     } changes[] = {
-        {0, 'X', 1},      /* magic */
-        {7, 'Q', 1},      /* magic */
-        {8, 2, 4},        /* a future version */
-        {8, 0, 4},        /* no version */
-        {12, 1, 4},       /* flags */
-        {16, 0, 8},       /* the sections' length */
+        {0, 'X', 1},                 /* magic */
+        {7, 'Q', 1},                 /* magic */
+        {8, US_SNAP_VERSION + 1, 4}, /* a future version */
+        {8, US_SNAP_VERSION - 1, 4}, /* the previous format */
+        {8, 0, 4},                   /* no version */
+        {12, 1, 4},                  /* flags */
+        {16, 0, 8},                  /* the sections' length */
         {16, UINT64_MAX, 8},
     };
     for (size_t i = 0; i < sizeof changes / sizeof *changes; i++) {
