@@ -3,7 +3,8 @@
  * update, resolution), warnings and breaches at their exact times (also
  * across clock jumps), pauses, business time on a real zone with holidays,
  * events held to open hours, policy changes mid-life (also through the
- * routing API), statistics, forgetting, and allocation failure. */
+ * routing API), held events across policy changes and restarts,
+ * statistics, forgetting, and allocation failure. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1954,6 +1955,39 @@ static void test_held_events_of_removed_target(void **state)
     free_engine(e);
 }
 
+/* A target added while pending starts as if it had run since the
+ * creation: what fell due since then is raised by the change, at its own
+ * times, and only then is it paused. */
+static void test_change_while_pending_adds_target_with_past_events(void **state)
+{
+    (void)state;
+    recorder r;
+    const uint64_t t0 = 1000000;
+    usher_engine *e = new_engine(&r, t0);
+    usher_sla_policy_def p1 = policy_def(0, 0, 0, 8 * HOUR);
+    usher_sla_policy_def p2 = policy_def(HOUR, 0, 0, 8 * HOUR);
+    p1.pause_mask = BIT(RES);
+    p2.pause_mask = BIT(FR) | BIT(RES);
+    set_warnings(&p2, 1, 500, 0, 0);
+    two_policy_rules(e, &p1, &p2);
+    start_prio(e, 1, 0);
+    advance(e, t0 + 30 * MINUTE);
+    report(e, 1, USHER_SLA_PENDING_CUSTOMER);
+    advance(e, t0 + 2 * HOUR);
+    update_prio(e, 1, 5);
+    expect_warning(&r, 1, FR, 500, t0 + 30 * MINUTE, t0 + 2 * HOUR, 30 * MINUTE);
+    expect_breach(&r, 1, FR, t0 + HOUR, t0 + 2 * HOUR);
+    no_more_events(&r);
+    engine_ok(e);
+    check_target(e, 1, FR, S_BREACHED, 2, NEVER, 2 * HOUR, -(int64_t)HOUR);
+    check_target(e, 1, RES, S_PAUSED, 2, NEVER, 30 * MINUTE, (int64_t)(450 * MINUTE));
+    advance(e, t0 + 3 * HOUR);
+    report(e, 1, USHER_SLA_RESUMED);
+    advance(e, t0 + 4 * HOUR);
+    no_more_events(&r); /* nothing twice */
+    free_engine(e);
+}
+
 /* PERIODIC_UPDATE restarts on a reply while its events are held: the
  * finished cycle's events are still raised at the opening, before the new
  * cycle's, each with its own time. */
@@ -2397,6 +2431,8 @@ int main(void)
         cmocka_unit_test_teardown(test_held_events_change_while_paused, free_engines),
         cmocka_unit_test_teardown(test_change_while_paused_past_new_target, free_engines),
         cmocka_unit_test_teardown(test_held_events_of_removed_target, free_engines),
+        cmocka_unit_test_teardown(test_change_while_pending_adds_target_with_past_events,
+                                  free_engines),
         cmocka_unit_test_teardown(test_held_events_survive_restart, free_engines),
         cmocka_unit_test_teardown(test_held_events_overflow_raises_earliest, free_engines),
         cmocka_unit_test_teardown(test_stats_and_forget, free_engines),
