@@ -810,6 +810,12 @@ USHER_API usher_status usher_agent_set_state(usher_engine *engine, uint64_t agen
  * ones that fit, and takes effect at once: a cap it lifts queues
  * USHER_EVENT_LOAD_CAP_CLEARED, a cap it imposes or whose end it moves
  * queues USHER_EVENT_LOAD_CAP_REACHED with the new end.
+ * Offers waiting for the agent's answer count toward the cap as well:
+ * while the reservations in the window and the offers out reach
+ * max_assignments, the agent is offered nothing more until an answer
+ * (or an expiry) ends an offer or the oldest of those reservations leaves
+ * the window, and is matched at that very time. This raises no load cap
+ * event: those concern reservations filling the window alone.
  *
  * Returns USHER_OK; USHER_EINVAL if engine is NULL, max_assignments is
  * above 100000, window_ms is 0 with a cap or above USHER_TIME_MAX, or is

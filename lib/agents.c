@@ -139,6 +139,12 @@ void us_agent_refresh(usher_engine *e, uint32_t slot)
 {
     us_agent_refresh_ready(e, slot);
     refresh_idle_timer(e, us_agent_at(e, slot), slot);
+    /* At most one of the two needs a new node: a new idle timer means an
+     * agent that holds nothing, hence has no offer out, so its cap timer
+     * depends on `capped` alone, which a reservation (leaving the agent
+     * busy) or usher_agent_set_load_cap (leaving the idle timer as it
+     * was) sets, never both in one change with a new idle timer. */
+    us_load_cap_sync_timer(e, slot);
 }
 
 void us_agent_set_idle_since(usher_engine *e, uint32_t slot, uint64_t t)

@@ -83,8 +83,8 @@ typedef struct us_agent {
     uint64_t cap_window;
     uint64_t *cap_times;
     uint32_t cap_head, cap_count;
-    bool capped;
-    uint32_t cap_timer;
+    bool capped;        /* reservations fill the window */
+    uint32_t cap_timer; /* at us_load_cap_due(), or US_NONE */
 
     uint64_t cooldown_ms;
     bool cooling;
@@ -162,13 +162,28 @@ bool us_agent_open_for_work(const usher_engine *e, const us_agent *a);
 /* How many more reservations the rolling-window cap allows now
  * (UINT32_MAX without a cap). */
 uint32_t us_load_cap_room(const usher_engine *e, const us_agent *a);
+/* The time the agent's rolling window is seen at: now, or just before
+ * its load cap timer while that timer is due but has not fired yet (an
+ * usher_advance() that failed for memory left it for the next one), so
+ * that the window changes for the agent exactly when its timer fires. */
+uint64_t us_load_cap_clock(const usher_engine *e, const us_agent *a);
+/* When the agent's load cap timer is due, USHER_TIME_NEVER if it has
+ * none: while capped, when the window reopens; otherwise, while the
+ * reservations in the window and the offers out fill the cap, when the
+ * oldest reservation in the window leaves it (eligibility may change
+ * then); otherwise never. */
+uint64_t us_load_cap_due(const usher_engine *e, const us_agent *a);
+/* Schedules, moves or cancels the load cap timer to match
+ * us_load_cap_due() (one wheel node reserved; us_agent_refresh calls it). */
+void us_load_cap_sync_timer(usher_engine *e, uint32_t slot);
 
 /* The channels (bits) the agent may take a ticket of now: what
  * ready_mask must hold. */
 uint32_t us_agent_ready_mask(const usher_engine *e, const us_agent *a);
 
-/* Recomputes the agent's eligibility (index) and idle timer after any
- * change. Cannot fail: the caller reserved one wheel node. */
+/* Recomputes the agent's eligibility (index), idle timer and load cap
+ * timer after any change. Cannot fail: the caller reserved one wheel
+ * node. */
 void us_agent_refresh(usher_engine *e, uint32_t slot);
 
 /* Recomputes eligibility only (no timer is touched). */

@@ -176,22 +176,67 @@ static bool counts_match(us_checker *c, const us_agent *a, const work_tally *t)
     return true;
 }
 
-static bool load_cap_consistent(us_checker *c, const us_agent *a, uint32_t slot)
+/* The ring of reservation times: in range, in order, none in the future. */
+static bool window_ring_consistent(us_checker *c, const us_agent *a)
 {
-    const us_wheel *w = &c->e->wheel;
     bool on = a->cap_max > 0;
     US_REQUIRE(c,
                on == (a->cap_times != NULL) && on == (a->cap_window > 0) &&
                    a->cap_count <= a->cap_max && (!on || a->cap_head < a->cap_max),
                "an agent's rolling-window ring is out of range");
-    US_REQUIRE(c, a->capped == (a->cap_timer != US_NONE) && (!a->capped || a->cap_count == a->cap_max),
-               "an agent's load cap and its timer disagree");
-    if (!a->capped)
-        return true;
-    if (!us_check_timer(c, a->cap_timer, US_TIMER_LOAD_CAP, slot))
+    uint64_t last = 0;
+    for (uint32_t i = 0; i < a->cap_count; i++) {
+        uint64_t t = a->cap_times[(a->cap_head + i) % a->cap_max];
+        US_REQUIRE(c, t >= last && t <= us_now(c->e),
+                   "an agent's rolling-window times are out of order or in the future");
+        last = t;
+    }
+    return true;
+}
+
+/* The rolling window counted afresh at time `at`: how many reservations
+ * are in it and when the oldest of them leaves it. */
+typedef struct window_tally {
+    uint32_t in_window;
+    uint64_t oldest_leaves;
+} window_tally;
+
+static window_tally count_window(const us_agent *a, uint64_t at)
+{
+    window_tally t = {0, USHER_TIME_NEVER};
+    for (uint32_t i = 0; i < a->cap_count; i++) {
+        uint64_t leaves = us_time_add(a->cap_times[(a->cap_head + i) % a->cap_max], a->cap_window);
+        if (leaves > at) {
+            t.in_window++;
+            t.oldest_leaves = leaves < t.oldest_leaves ? leaves : t.oldest_leaves;
+        }
+    }
+    return t;
+}
+
+/* Capped while the reservations in the window fill it. The cap timer is
+ * due when the oldest of them leaves the window while they fill it, or
+ * while they and the offers out do; otherwise there is none. A timer due
+ * but not fired yet (an advance that failed for memory) fires at the next
+ * advance: until then the agent's window is as it was just before. */
+static bool load_cap_consistent(us_checker *c, const us_agent *a, uint32_t slot)
+{
+    const usher_engine *e = c->e;
+    if (!window_ring_consistent(c, a))
         return false;
-    uint64_t reopens = us_time_add(a->cap_times[a->cap_head], a->cap_window);
-    US_REQUIRE(c, us_wheel_deadline(w, a->cap_timer) == reopens,
+    uint64_t at = us_now(e);
+    if (a->cap_timer != US_NONE) {
+        if (!us_check_timer(c, a->cap_timer, US_TIMER_LOAD_CAP, slot))
+            return false;
+        uint64_t due = us_wheel_deadline(&e->wheel, a->cap_timer);
+        at = due <= at ? due - 1 : at;
+    }
+    window_tally t = count_window(a, at);
+    bool full = a->cap_max > 0 && t.in_window == a->cap_max;
+    bool limited = t.in_window > 0 && (uint64_t)t.in_window + a->offers_out >= a->cap_max;
+    US_REQUIRE(c, a->capped == full && limited == (a->cap_timer != US_NONE),
+               "an agent's load cap and its timer disagree");
+    US_REQUIRE(c, !limited || us_wheel_deadline(&e->wheel, a->cap_timer) == t.oldest_leaves,
                "an agent's load cap lifts at the wrong time");
     return true;
 }

@@ -139,10 +139,8 @@ void us_index_restore_file(usher_engine *e, uint32_t agent, uint32_t m, uint64_t
 /* Recomputes the whole index by brute force and compares: true when it is
  * consistent (tests, and the invariant checker). */
 bool us_index_check(const usher_engine *e);
-/* The same, but for the agents' ready masks, taken as they are: a mask may
- * lag behind the clock (an agent with offers out under a rolling-window
- * cap becomes eligible when old reservations leave the window, and nothing
- * recomputes its mask until its next change). */
+/* The same, but for the agents' ready masks, taken as they are (the
+ * restore checks them against the state itself, agent by agent). */
 bool us_index_check_filed(const usher_engine *e);
 
 #endif

@@ -129,13 +129,17 @@ static usher_status read_load_caps(us_restore *x, us_reader *r, us_agent *a)
         return USHER_ECORRUPT;
     if (on && !(a->cap_times = us_malloc(&x->e->alloc, a->cap_max * sizeof *a->cap_times)))
         return USHER_ENOMEM;
-    for (uint32_t i = 0; i < a->cap_count; i++)
-        if (!us_restore_past(x, a->cap_times[(a->cap_head + i) % a->cap_max] = us_get_u64(r)))
-            return USHER_ECORRUPT;
+    uint64_t last = 0;
+    for (uint32_t i = 0; i < a->cap_count; i++) {
+        uint64_t t = a->cap_times[(a->cap_head + i) % a->cap_max] = us_get_u64(r);
+        if (!us_restore_past(x, t) || t < last)
+            return USHER_ECORRUPT; /* reservations are counted in time order */
+        last = t;
+    }
     a->capped = us_get_bool(r);
     a->cooldown_ms = us_get_u64(r);
     a->cooling = us_get_bool(r);
-    return a->cooldown_ms <= USHER_TIME_MAX ? USHER_OK : USHER_ECORRUPT;
+    return a->cooldown_ms <= USHER_TIME_MAX && (on || !a->capped) ? USHER_OK : USHER_ECORRUPT;
 }
 
 /* Adds a work record to the agent's counts (what capacity.c keeps). */
@@ -338,14 +342,10 @@ usher_status us_restore_index(us_restore *x, us_reader *r)
     return st;
 }
 
-/* An agent's eligibility as the snapshot has it: what its state gives now,
- * or nothing if it has offers out under a rolling-window cap (the mask is
- * not recomputed when old reservations leave the window: a lag the
- * restored engine keeps, so that it decides as the original would). */
+/* An agent's eligibility as the snapshot has it: what its state gives. */
 static bool ready_mask_valid(const usher_engine *e, const us_agent *a)
 {
-    uint32_t now = us_agent_ready_mask(e, a);
-    return a->ready_mask == now || (a->ready_mask == 0 && a->offers_out > 0 && a->cap_max > 0);
+    return a->ready_mask == us_agent_ready_mask(e, a);
 }
 
 /* The agents' eligibility, then the whole index checked by brute force:

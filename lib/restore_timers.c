@@ -4,7 +4,8 @@
  * carries) and deadline; scheduling them again in that order rebuilds the
  * same lists, hence the same expiry order, ties included. Each timer must
  * belong to a live owner that is in a state to have it, each owner may
- * have one, and every owner that must have one has it.
+ * have one, and every owner that must have one has it (the load cap's at
+ * the one time the agent's window allows).
  */
 #include "restore.h"
 
@@ -35,8 +36,8 @@ static uint32_t *agent_timer(const us_restore *x, uint32_t tag, uint64_t data)
     if (!a)
         return NULL;
     switch (tag) {
-    case US_TIMER_LOAD_CAP:
-        return a->capped ? &a->cap_timer : NULL;
+    case US_TIMER_LOAD_CAP: /* whether it must exist, and when: us_restore_timers_finish() */
+        return a->cap_max > 0 ? &a->cap_timer : NULL;
     case US_TIMER_COOLDOWN:
         return a->cooling ? &a->cooldown_timer : NULL;
     default:
@@ -140,9 +141,23 @@ usher_status us_restore_timers(us_restore *x, us_reader *r)
     return st;
 }
 
-static bool agent_timers_present(const us_agent *a)
+/* The rolling window as the engine keeps it (lib/loadcap.c): capped
+ * exactly while the reservations in it fill it, and the load cap's timer
+ * there exactly when us_load_cap_due() says (both seen at the agent's
+ * window clock, which a timer due but not fired yet holds back). */
+static bool load_cap_consistent(const usher_engine *e, const us_agent *a)
 {
-    return a->capped == (a->cap_timer != US_NONE) && a->cooling == (a->cooldown_timer != US_NONE) &&
+    bool full = a->cap_max > 0 && us_load_cap_room(e, a) == 0;
+    if (a->capped != full)
+        return false;
+    uint64_t due = us_load_cap_due(e, a);
+    return a->cap_timer == US_NONE ? due == USHER_TIME_NEVER
+                                   : us_wheel_deadline(&e->wheel, a->cap_timer) == due;
+}
+
+static bool agent_timers_present(const usher_engine *e, const us_agent *a)
+{
+    return load_cap_consistent(e, a) && a->cooling == (a->cooldown_timer != US_NONE) &&
            idle_timer_wanted(a) == (a->idle_timer != US_NONE);
 }
 
@@ -158,7 +173,7 @@ usher_status us_restore_timers_finish(us_restore *x)
 {
     usher_engine *e = x->e;
     for (uint32_t s = 0; s < x->agents.slots; s++)
-        if (us_restore_live(&x->agents, s) && !agent_timers_present(us_agent_at(e, s)))
+        if (us_restore_live(&x->agents, s) && !agent_timers_present(e, us_agent_at(e, s)))
             return USHER_ECORRUPT;
     for (uint32_t w = 0; w < x->works.slots; w++)
         if (us_restore_live(&x->works, w) &&

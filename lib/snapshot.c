@@ -375,7 +375,7 @@ static void put_agent(us_writer *w, const usher_engine *e, const us_agent *a)
     us_put_u32(w, a->skill_count);
     put_skill_entries(w, a->skills, a->skill_count);
     us_put_u64(w, a->idle_since);
-    us_put_u16(w, a->ready_mask); /* it may lag behind the clock: see us_index_check_filed() */
+    us_put_u16(w, a->ready_mask); /* what the state gives: the restore checks it */
     us_put_u32(w, (uint32_t)a->member_count);
     for (size_t m = 0; m < a->member_count; m++)
         us_put_u32(w, a->members[m].sig);

@@ -689,6 +689,78 @@ static void test_detects_flags_without_timers(void **state)
     world_free(&w);
 }
 
+/* Agent 1, capped at 2 per minute, took ticket 1 at T0 and was offered
+ * ticket 2 a second later: one reservation and one offer fill its cap, so
+ * ticket 3 waits, and the cap's timer is due when the first reservation
+ * leaves the window. */
+static usher_engine *offers_fill_load_cap(test_allocator *ta)
+{
+    test_allocator_init(ta, 0);
+    usher_config cfg;
+    usher_config_init(&cfg);
+    cfg.start_ms = T0;
+    cfg.allocator = &ta->allocator;
+    usher_engine *e = NULL;
+    assert_int_equal(usher_engine_new(&cfg, &e), USHER_OK);
+    usher_channel_def ch;
+    usher_channel_def_init(&ch);
+    assert_int_equal(usher_channel_add(e, CHAT, &ch), USHER_OK);
+    usher_queue_def q;
+    usher_queue_def_init(&q);
+    q.assign_mode = USHER_ASSIGN_OFFER;
+    q.offer_timeout_ms = HOUR;
+    assert_int_equal(usher_queue_add(e, Q_OFFER, &q), USHER_OK);
+    assert_int_equal(usher_agent_add(e, 1, 5), USHER_OK);
+    assert_int_equal(usher_agent_set_load_cap(e, 1, 2, MINUTE), USHER_OK);
+    assert_int_equal(usher_agent_set_state(e, 1, USHER_AGENT_AVAILABLE, 0), USHER_OK);
+    usher_ticket_spec spec;
+    usher_ticket_spec_init(&spec);
+    spec.queue = Q_OFFER;
+    spec.channel = CHAT;
+    assert_int_equal(usher_ticket_submit(e, 1, &spec), USHER_OK);
+    usher_ticket_info info = {.struct_size = sizeof info};
+    assert_int_equal(usher_ticket_get(e, 1, &info), USHER_OK);
+    assert_int_equal(usher_offer_accept(e, 1, info.offer_token), USHER_OK);
+    assert_int_equal(usher_advance(e, T0 + SECOND), USHER_OK);
+    assert_int_equal(usher_ticket_submit(e, 2, &spec), USHER_OK);
+    assert_int_equal(usher_ticket_submit(e, 3, &spec), USHER_OK);
+    assert_int_equal(usher_ticket_get(e, 3, &info), USHER_OK);
+    assert_int_equal(info.state, USHER_TICKET_WAITING);
+    assert_clean(e);
+    return e;
+}
+
+static void test_detects_load_cap_timer_errors(void **state)
+{
+    (void)state;
+    test_allocator ta;
+    usher_engine *e = offers_fill_load_cap(&ta);
+    uint32_t slot;
+    assert_int_equal(us_agent_find(e, 1, &slot), USHER_OK);
+    us_agent *a = us_agent_at(e, slot);
+    assert_false(a->capped);
+    uint32_t timer = a->cap_timer;
+    assert_int_equal(us_wheel_deadline(&e->wheel, timer), T0 + MINUTE);
+    a->cap_timer = US_NONE;
+    assert_broken(e, "an agent's load cap and its timer disagree");
+    a->cap_timer = timer;
+    us_wheel_reschedule(&e->wheel, timer, T0 + MINUTE + 1);
+    assert_broken(e, "an agent's load cap lifts at the wrong time");
+    us_wheel_reschedule(&e->wheel, timer, T0 + MINUTE);
+    a->capped = true;
+    assert_broken(e, "an agent's load cap and its timer disagree");
+    a->capped = false;
+    a->ready_mask = 1u << CHAT; /* as if the window had reopened already */
+    assert_broken(e, "the eligibility index differs from a recomputation");
+    a->ready_mask = 0;
+    a->cap_times[a->cap_head] = T0 + 2 * SECOND;
+    assert_broken(e, "an agent's rolling-window times are out of order or in the future");
+    a->cap_times[a->cap_head] = T0;
+    assert_clean(e);
+    usher_engine_free(e);
+    assert_int_equal(ta.live, 0);
+}
+
 static us_sla *sla_of(world *w, uint64_t ticket)
 {
     uint32_t slot;
@@ -1180,6 +1252,7 @@ int main(void)
         cmocka_unit_test(test_detects_timers_at_wrong_times),
         cmocka_unit_test(test_detects_missing_widening_timer),
         cmocka_unit_test(test_detects_flags_without_timers),
+        cmocka_unit_test(test_detects_load_cap_timer_errors),
         cmocka_unit_test(test_detects_sla_clock_errors),
         cmocka_unit_test(test_detects_sla_held_event_errors),
         cmocka_unit_test(test_detects_stale_sla_deadline_of_ticket),

@@ -1882,6 +1882,372 @@ static void test_load_cap_with_concurrent_offers(void **state)
 }
 
 /* ======================================================================
+ * Load caps with offers out
+ * ====================================================================== */
+
+/* Offers out count toward a rolling-window load cap until answered, so an
+ * agent whose reservations in the window and offers out fill the cap may
+ * take more work as soon as the oldest of those reservations leaves the
+ * window: exactly then, by a timer, not at the next change that happens
+ * to touch the agent. usher_check() runs after every call. */
+
+#define T4 14u
+#define T5 15u
+
+#define CHECKED(e, call)                                                                           \
+    do {                                                                                           \
+        OK(call);                                                                                  \
+        OK(usher_check(e));                                                                        \
+    } while (0)
+
+/* The index of the one event of `type` about `ticket` from r->seen[from]. */
+static int only_event(const recorder *r, int from, int32_t type, uint64_t ticket)
+{
+    int found = -1;
+    for (int i = from; i < r->count; i++) {
+        if (r->seen[i].type != type || r->seen[i].ticket_id != ticket)
+            continue;
+        if (found >= 0)
+            fail_msg("two events of type %d about ticket %llu", (int)type,
+                     (unsigned long long)ticket);
+        found = i;
+    }
+    if (found < 0)
+        fail_msg("no event of type %d about ticket %llu", (int)type, (unsigned long long)ticket);
+    return found;
+}
+
+static int events_of_type(const recorder *r, int32_t type)
+{
+    int n = 0;
+    for (int i = 0; i < r->count; i++)
+        n += r->seen[i].type == type;
+    return n;
+}
+
+/* Channel CH, offer queue Q (offers expire after `timeout`, a rejection or
+ * expiry keeps the agent from the ticket for `cooldown`; missed offers
+ * never set the agent away), and agent `agent` of capacity 5, available,
+ * capped at `max` reservations per `window` ms. */
+static usher_engine *capped_offer_engine(recorder *r, const usher_allocator *alloc,
+                                         uint64_t agent, uint32_t max, uint64_t window,
+                                         uint64_t timeout, uint64_t cooldown)
+{
+    usher_engine *e = new_engine(r, alloc);
+    add_channel(e, CH, 0);
+    add_offer_queue(e, Q, timeout, cooldown, 0);
+    add_agent(e, agent, 5, 1);
+    CHECKED(e, usher_agent_set_load_cap(e, agent, max, window));
+    r->count = 0;
+    return e;
+}
+
+/* Submits a ticket and checks that it is offered to `agent` now; returns
+ * its token. */
+static uint64_t submit_offered(usher_engine *e, recorder *r, uint64_t ticket, uint64_t agent)
+{
+    int from = r->count;
+    CHECKED(e, submit_to(e, ticket, Q, USHER_CREATED_NOW));
+    const usher_event *ev = &r->seen[only_event(r, from, EV_OFFERED, ticket)];
+    assert_int_equal(ev->agent_id, agent);
+    return ev->offer_token;
+}
+
+/* The ticket is offered to `agent` and accepted: one more reservation. */
+static void submit_accepted(usher_engine *e, recorder *r, uint64_t ticket, uint64_t agent)
+{
+    uint64_t token = submit_offered(e, r, ticket, agent);
+    CHECKED(e, usher_offer_accept(e, ticket, token));
+}
+
+static void submit_waiting(usher_engine *e, uint64_t ticket)
+{
+    CHECKED(e, submit_to(e, ticket, Q, USHER_CREATED_NOW));
+    check_ticket_waiting(e, ticket);
+}
+
+/* The offer event of `ticket` since r->seen[from]: at `time_ms`, to
+ * `agent`. Returns its token. */
+static uint64_t offered_at(const recorder *r, int from, uint64_t ticket, uint64_t agent,
+                           uint64_t time_ms, uint64_t expires)
+{
+    return check_offered(&r->seen[only_event(r, from, EV_OFFERED, ticket)], time_ms, agent, ticket,
+                         expires);
+}
+
+/* The regression: agent 7, capacity 5, capped at 2 per 60 s. Ticket 1 was
+ * accepted at 0; at 10 s ticket 2 is offered to 7 and ticket 3 waits (one
+ * reservation and one offer fill the cap). When the reservation of time 0
+ * leaves the window, at 60 s, agent 7 may take ticket 3: it is offered
+ * then, though nothing else happens to the agent. */
+static void test_load_cap_offers_out_reopen_on_time(void **state)
+{
+    (void)state;
+    recorder r;
+    usher_engine *e = capped_offer_engine(&r, NULL, 7, 2, 60000, 600000, 0);
+    submit_accepted(e, &r, 1, 7);
+    CHECKED(e, usher_advance(e, 10000));
+    (void)submit_offered(e, &r, 2, 7);
+    submit_waiting(e, 3);
+    assert_int_equal(next_deadline(e), 60000);
+    int from = r.count;
+    CHECKED(e, usher_advance(e, 70000));
+    assert_int_equal(r.count, from + 1);
+    offered_at(&r, from, 3, 7, 60000, 660000);
+    /* Reservations alone never filled the window: no load cap events. */
+    assert_int_equal(events_of_type(&r, USHER_EVENT_LOAD_CAP_REACHED), 0);
+    assert_int_equal(events_of_type(&r, USHER_EVENT_LOAD_CAP_CLEARED), 0);
+    assert_int_equal(agent_info(e, 7).flags, 0);
+    assert_int_equal(agent_info(e, 7).capped_until_ms, 0);
+    /* Two offers fill the cap again, but no reservation is in the window:
+     * only answers can make room, so no timer waits for the window. */
+    assert_int_equal(next_deadline(e), 610000);
+    check_seq(&r);
+    done(e);
+}
+
+/* Three per minute, reservations at 0 and 20 s: each leaves the window in
+ * turn and lets one more offer out, at 60 s and at 80 s exactly. */
+static void test_load_cap_offers_out_several_reservations(void **state)
+{
+    (void)state;
+    recorder r;
+    usher_engine *e = capped_offer_engine(&r, NULL, A, 3, 60000, 600000, 0);
+    submit_accepted(e, &r, T1, A);
+    CHECKED(e, usher_advance(e, 20000));
+    submit_accepted(e, &r, T2, A);
+    CHECKED(e, usher_advance(e, 30000));
+    (void)submit_offered(e, &r, T3, A);
+    submit_waiting(e, T4);
+    assert_int_equal(next_deadline(e), 60000);
+    CHECKED(e, usher_advance(e, 59999));
+    check_ticket_waiting(e, T4);
+    int from = r.count;
+    CHECKED(e, usher_advance(e, 60000));
+    offered_at(&r, from, T4, A, 60000, 660000);
+    submit_waiting(e, T5);
+    assert_int_equal(next_deadline(e), 80000); /* the reservation of 20 s */
+    from = r.count;
+    CHECKED(e, usher_advance(e, 90000));
+    assert_int_equal(r.count, from + 1);
+    offered_at(&r, from, T5, A, 80000, 680000);
+    assert_int_equal(next_deadline(e), 630000); /* T3's offer expires */
+    assert_int_equal(events_of_type(&r, USHER_EVENT_LOAD_CAP_REACHED), 0);
+    check_seq(&r);
+    done(e);
+}
+
+/* A rejection or an expiry makes room at once; the offer that takes it
+ * fills the cap again, which the window reopens on time. */
+static void test_load_cap_offers_out_answered(void **state)
+{
+    (void)state;
+    recorder r;
+    /* Rejected: T2 is kept from A for 30 s, so T3 goes to A at once. */
+    usher_engine *e = capped_offer_engine(&r, NULL, A, 2, 60000, 600000, 30000);
+    submit_accepted(e, &r, T1, A);
+    CHECKED(e, usher_advance(e, 10000));
+    uint64_t token = submit_offered(e, &r, T2, A);
+    submit_waiting(e, T3);
+    CHECKED(e, usher_advance(e, 20000));
+    int from = r.count;
+    CHECKED(e, usher_offer_reject(e, T2, token));
+    offered_at(&r, from, T3, A, 20000, 620000);
+    check_ticket_waiting(e, T2);
+    assert_int_equal(next_deadline(e), 50000); /* the exclusion ends */
+    CHECKED(e, usher_advance(e, 50000));
+    check_ticket_waiting(e, T2); /* A is free for it, but its cap is full */
+    assert_int_equal(next_deadline(e), 60000);
+    from = r.count;
+    CHECKED(e, usher_advance(e, 60000));
+    offered_at(&r, from, T2, A, 60000, 660000);
+    check_seq(&r);
+    done(e);
+
+    /* Expired: the same, the offer of T2 running out at 25 s. */
+    e = capped_offer_engine(&r, NULL, A, 2, 60000, 15000, 30000);
+    submit_accepted(e, &r, T1, A);
+    CHECKED(e, usher_advance(e, 10000));
+    (void)submit_offered(e, &r, T2, A);
+    submit_waiting(e, T3);
+    from = r.count;
+    CHECKED(e, usher_advance(e, 25000));
+    const usher_event *expired = &r.seen[only_event(&r, from, EV_EXPIRED, T2)];
+    check_ev(expired, EV_EXPIRED, 25000, A, T2, expired->offer_token, 1, 0);
+    token = offered_at(&r, from, T3, A, 25000, 40000);
+    CHECKED(e, usher_offer_accept(e, T3, token)); /* two reservations: capped until 60 s */
+    assert_int_equal(agent_info(e, A).capped_until_ms, 60000);
+    from = r.count;
+    CHECKED(e, usher_advance(e, 60000));
+    check_ev(&r.seen[from], USHER_EVENT_LOAD_CAP_CLEARED, 60000, A, 0, 0, 0, USHER_CAP_WINDOW);
+    offered_at(&r, from, T2, A, 60000, 75000);
+    assert_int_equal(next_deadline(e), 75000); /* T3's reservation is in the window, room 1 */
+    check_seq(&r);
+    done(e);
+}
+
+/* usher_agent_set_load_cap while offers are out: a shorter window moves the
+ * timer, a higher cap makes room at once, a lower one imposes a cap
+ * (LOAD_CAP_REACHED, as documented), and lifting it offers at once. */
+static void test_load_cap_changed_while_offers_out(void **state)
+{
+    (void)state;
+    recorder r;
+    usher_engine *e = capped_offer_engine(&r, NULL, A, 2, 60000, 600000, 0);
+    submit_accepted(e, &r, T1, A);
+    CHECKED(e, usher_advance(e, 10000));
+    uint64_t tok2 = submit_offered(e, &r, T2, A);
+    submit_waiting(e, T3);
+    CHECKED(e, usher_advance(e, 20000));
+    int from = r.count;
+    CHECKED(e, usher_agent_set_load_cap(e, A, 2, 30000));
+    assert_int_equal(r.count, from); /* the window is not full: no event */
+    assert_int_equal(next_deadline(e), 30000);
+    CHECKED(e, usher_advance(e, 40000));
+    offered_at(&r, from, T3, A, 30000, 630000);
+    /* Two offers out, nothing in the window: only answers make room. */
+    submit_waiting(e, T4);
+    assert_int_equal(next_deadline(e), 610000);
+    from = r.count;
+    CHECKED(e, usher_agent_set_load_cap(e, A, 3, 30000));
+    offered_at(&r, from, T4, A, 40000, 640000);
+    CHECKED(e, usher_advance(e, 45000));
+    CHECKED(e, usher_offer_accept(e, T2, tok2));
+    submit_waiting(e, T5);
+    assert_int_equal(next_deadline(e), 75000); /* 45 s + 30 s */
+    CHECKED(e, usher_advance(e, 50000));
+    from = r.count;
+    CHECKED(e, usher_agent_set_load_cap(e, A, 1, 30000)); /* keeps the 45 s reservation */
+    assert_int_equal(r.count, from + 1);
+    check_ev(&r.seen[from], USHER_EVENT_LOAD_CAP_REACHED, 50000, A, 0, 0, 75000,
+             USHER_CAP_WINDOW);
+    assert_int_equal(agent_info(e, A).flags, USHER_AGENT_AT_LOAD_CAP);
+    assert_int_equal(agent_info(e, A).capped_until_ms, 75000);
+    assert_int_equal(next_deadline(e), 75000);
+    from = r.count;
+    CHECKED(e, usher_advance(e, 80000));
+    assert_int_equal(r.count, from + 1); /* cleared, but the two offers fill the cap */
+    check_ev(&r.seen[from], USHER_EVENT_LOAD_CAP_CLEARED, 75000, A, 0, 0, 0, USHER_CAP_WINDOW);
+    check_ticket_waiting(e, T5);
+    assert_int_equal(next_deadline(e), 630000);
+    from = r.count;
+    CHECKED(e, usher_agent_set_load_cap(e, A, 0, 0));
+    assert_int_equal(r.count, from + 1);
+    offered_at(&r, from, T5, A, 80000, 680000);
+    assert_int_equal(next_deadline(e), 630000);
+    check_seq(&r);
+    done(e);
+}
+
+/* The timer does not depend on the agent's state: an agent away when the
+ * window reopens takes the ticket when it is back. Logging out hands the
+ * offers back (no timer left); back, the agent gets offers up to its cap
+ * and the window reopens on time again. Removed, the agent leaves no
+ * timer; a new agent of that id has no cap. */
+static void test_load_cap_offers_out_agent_leaves(void **state)
+{
+    (void)state;
+    recorder r;
+    usher_engine *e = capped_offer_engine(&r, NULL, A, 2, 60000, 600000, 0);
+    submit_accepted(e, &r, T1, A);
+    CHECKED(e, usher_advance(e, 10000));
+    (void)submit_offered(e, &r, T2, A);
+    submit_waiting(e, T3);
+    CHECKED(e, usher_agent_set_state(e, A, AWAY, 1));
+    assert_int_equal(next_deadline(e), 60000);
+    int from = r.count;
+    CHECKED(e, usher_advance(e, 65000));
+    assert_int_equal(r.count, from);
+    check_ticket_waiting(e, T3);
+    assert_int_equal(next_deadline(e), 610000);
+    CHECKED(e, usher_agent_set_state(e, A, AVAIL, 0));
+    uint64_t token = offered_at(&r, from, T3, A, 65000, 665000);
+
+    /* Out and back while a reservation of 70 s is in the window. */
+    CHECKED(e, usher_advance(e, 70000));
+    CHECKED(e, usher_offer_accept(e, T3, token));
+    submit_waiting(e, T4);
+    assert_int_equal(next_deadline(e), 130000);
+    CHECKED(e, usher_advance(e, 75000));
+    CHECKED(e, usher_agent_set_state(e, A, OFF, 0)); /* T1, T2 and T3 go back */
+    check_ticket_waiting(e, T1);
+    check_ticket_waiting(e, T2);
+    check_ticket_waiting(e, T3);
+    assert_int_equal(next_deadline(e), USHER_TIME_NEVER);
+    CHECKED(e, usher_advance(e, 80000));
+    from = r.count;
+    CHECKED(e, usher_agent_set_state(e, A, AVAIL, 0)); /* room for one offer */
+    offered_at(&r, from, T1, A, 80000, 680000);
+    check_ticket_waiting(e, T2);
+    assert_int_equal(next_deadline(e), 130000);
+    from = r.count;
+    CHECKED(e, usher_advance(e, 130000));
+    assert_int_equal(r.count, from + 1);
+    token = offered_at(&r, from, T2, A, 130000, 730000);
+
+    /* Removed while a reservation and an offer fill the cap. */
+    CHECKED(e, usher_offer_accept(e, T2, token));
+    assert_int_equal(next_deadline(e), 190000);
+    CHECKED(e, usher_agent_remove(e, A));
+    assert_int_equal(next_deadline(e), USHER_TIME_NEVER);
+    from = r.count;
+    add_agent(e, A, 5, 1); /* a new agent: no cap, every ticket offered */
+    OK(usher_check(e));
+    assert_int_equal(agent_info(e, A).load_cap_max, 0);
+    assert_int_equal(chan_info(e, A).active, 4);
+    offered_at(&r, from, T4, A, 130000, 730000);
+    check_seq(&r);
+    done(e);
+}
+
+/* An usher_advance() that fails for memory when the window reopens stops
+ * with the clock there and the timer due: the agent's window is still seen
+ * as just before (usher_check agrees), and the next advance fires the
+ * timer and offers at that time. Every allocation point of the advance. */
+static void test_load_cap_reopen_allocation_failure(void **state)
+{
+    (void)state;
+    int stopped = 0;
+    for (long k = 1;; k++) {
+        static recorder r;
+        static test_allocator ta; /* outlives the test if the teardown frees */
+        test_allocator_init(&ta, 0);
+        usher_engine *e = capped_offer_engine(&r, &ta.allocator, A, 2, 60000, 600000, 0);
+        submit_accepted(e, &r, T1, A);
+        CHECKED(e, usher_advance(e, 10000));
+        (void)submit_offered(e, &r, T2, A);
+        submit_waiting(e, T3);
+        int from = r.count;
+        ta.fail_at = ta.calls + k;
+        usher_status st = usher_advance(e, 70000);
+        int reached = ta.failed;
+        ta.fail_at = 0;
+        OK(usher_check(e));
+        if (st == USHER_ENOMEM) {
+            uint64_t now;
+            OK(usher_now(e, &now));
+            assert_int_equal(now, 60000);
+            assert_int_equal(next_deadline(e), 60000);
+            check_ticket_waiting(e, T3);
+            assert_int_equal(r.count, from);
+            stopped++;
+            CHECKED(e, usher_advance(e, 70000));
+        } else {
+            OK(st);
+        }
+        assert_int_equal(r.count, from + 1);
+        offered_at(&r, from, T3, A, 60000, 660000);
+        done(e);
+        assert_int_equal(ta.live, 0);
+        if (!reached)
+            break;
+        assert_true(k < 100);
+    }
+    print_message("%d advances stopped for memory at the window's end\n", stopped);
+    assert_true(stopped > 0);
+}
+
+/* ======================================================================
  * Allocation failure (9)
  * ====================================================================== */
 
@@ -2027,6 +2393,12 @@ int main(void)
         cmocka_unit_test_teardown(test_transfer_offered_ticket, free_live_engine),
         cmocka_unit_test_teardown(test_transfer_offered_ticket_to_its_queue, free_live_engine),
         cmocka_unit_test_teardown(test_load_cap_with_concurrent_offers, free_live_engine),
+        cmocka_unit_test_teardown(test_load_cap_offers_out_reopen_on_time, free_live_engine),
+        cmocka_unit_test_teardown(test_load_cap_offers_out_several_reservations, free_live_engine),
+        cmocka_unit_test_teardown(test_load_cap_offers_out_answered, free_live_engine),
+        cmocka_unit_test_teardown(test_load_cap_changed_while_offers_out, free_live_engine),
+        cmocka_unit_test_teardown(test_load_cap_offers_out_agent_leaves, free_live_engine),
+        cmocka_unit_test_teardown(test_load_cap_reopen_allocation_failure, free_live_engine),
         cmocka_unit_test_teardown(test_allocation_failure, free_live_engine),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,9 +47,28 @@ static uint8_t u8(script *s)
     return *s->at++;
 }
 
-static uint32_t u16(script *s) { return (uint32_t)u8(s) | (uint32_t)u8(s) << 8; }
-static uint32_t u32(script *s) { return u16(s) | u16(s) << 16; }
-static uint64_t u64(script *s) { return (uint64_t)u32(s) | (uint64_t)u32(s) << 32; }
+/* Reads are sequenced, in the order clang used: C leaves the order of a
+ * call's arguments (and of the operands of most operators, and of an
+ * initializer list's values) unspecified, gcc and clang differ on
+ * arguments, and an input must mean the same to every compiler (make fuzz
+ * builds with clang, make check replays with the default compiler). */
+static uint32_t u16(script *s)
+{
+    uint32_t low = u8(s);
+    return low | (uint32_t)u8(s) << 8;
+}
+
+static uint32_t u32(script *s)
+{
+    uint32_t low = u16(s);
+    return low | u16(s) << 16;
+}
+
+static uint64_t u64(script *s)
+{
+    uint64_t low = u32(s);
+    return low | (uint64_t)u32(s) << 32;
+}
 
 /* Ids: mostly in the small live range, sometimes just outside it. */
 static uint64_t agent_id(run *r) { return u8(&r->s) % (AGENTS + 1); }
@@ -169,20 +188,38 @@ static void op_agent(run *r)
     switch (u8(&r->s) % 12) {
     case 0: usher_agent_add(r->e, agent, u8(&r->s) % 5); break;
     case 1: usher_agent_remove(r->e, agent); break;
-    case 2: usher_agent_set_state(r->e, agent, (int32_t)(u8(&r->s) % 4), u8(&r->s) % 3); break;
+    case 2: {
+        int32_t state = (int32_t)(u8(&r->s) % 4);
+        usher_agent_set_state(r->e, agent, state, u8(&r->s) % 3);
+        break;
+    }
     case 3: usher_agent_set_capacity(r->e, agent, u8(&r->s) % 5); break;
-    case 4: usher_agent_set_channel_limit(r->e, agent, channel_id(r), u8(&r->s) % 4); break;
-    case 5: usher_agent_set_skill(r->e, agent, skill_id(r), level(r)); break;
+    case 4: {
+        uint32_t channel = channel_id(r);
+        usher_agent_set_channel_limit(r->e, agent, channel, u8(&r->s) % 4);
+        break;
+    }
+    case 5: {
+        uint32_t skill = skill_id(r);
+        usher_agent_set_skill(r->e, agent, skill, level(r));
+        break;
+    }
     case 6: usher_agent_drop_skill(r->e, agent, skill_id(r)); break;
-    case 7: usher_agent_set_load_cap(r->e, agent, u8(&r->s) % 4, u32(&r->s) % 100000); break;
+    case 7: {
+        uint32_t max = u8(&r->s) % 4;
+        usher_agent_set_load_cap(r->e, agent, max, u32(&r->s) % 100000);
+        break;
+    }
     case 8: usher_agent_set_cooldown(r->e, agent, u16(&r->s)); break;
     case 9: usher_agent_set_idle_timeout(r->e, agent, u32(&r->s) % 200000); break;
     case 10: usher_agent_activity(r->e, agent); break;
     default: {
         usher_skill_level skills[3];
         size_t count = u8(&r->s) % 4;
-        for (size_t i = 0; i < count; i++)
-            skills[i] = (usher_skill_level){.skill = skill_id(r), .level = level(r)};
+        for (size_t i = 0; i < count; i++) {
+            uint32_t skill = skill_id(r);
+            skills[i] = (usher_skill_level){.skill = skill, .level = level(r)};
+        }
         usher_agent_set_skills(r->e, agent, count ? skills : NULL, count);
     }
     }
@@ -190,10 +227,13 @@ static void op_agent(run *r)
 
 static void op_host_work(run *r)
 {
-    if (u8(&r->s) & 1)
-        usher_capacity_reserve(r->e, agent_id(r), 100 + ticket_id(r), channel_id(r));
-    else
-        usher_capacity_release(r->e, 100 + ticket_id(r), u8(&r->s) % 4);
+    if (u8(&r->s) & 1) {
+        uint64_t agent = agent_id(r), ticket = 100 + ticket_id(r);
+        usher_capacity_reserve(r->e, agent, ticket, channel_id(r));
+    } else {
+        uint64_t ticket = 100 + ticket_id(r);
+        usher_capacity_release(r->e, ticket, u8(&r->s) % 4);
+    }
 }
 
 static void op_queue(run *r)
@@ -210,8 +250,9 @@ static void op_queue(run *r)
         uint64_t after = 0;
         for (size_t i = 0; i < count; i++) {
             after += u16(&r->s);
-            steps[i] = (usher_widen_step){.after_ms = after, .action = u8(&r->s) % 7,
-                                          .skill = skill_id(r), .value = u8(&r->s) % 12};
+            uint32_t action = u8(&r->s) % 7, skill = skill_id(r);
+            steps[i] = (usher_widen_step){.after_ms = after, .action = action, .skill = skill,
+                                          .value = u8(&r->s) % 12};
         }
         usher_queue_set_widening(r->e, queue, count ? steps : NULL, count);
     } else {
@@ -221,7 +262,8 @@ static void op_queue(run *r)
         def.assign_mode = u8(&r->s) % 3;
         def.order = u8(&r->s) % 3;
         def.ageing_rate = u16(&r->s) * 16;
-        def.tier_weight[u8(&r->s) % USHER_MAX_TIERS] = u16(&r->s) % 1200;
+        uint32_t weight = u16(&r->s) % 1200; /* read first, as both compilers did */
+        def.tier_weight[u8(&r->s) % USHER_MAX_TIERS] = weight;
         def.offer_timeout_ms = u16(&r->s);
         def.reject_cooldown_ms = u16(&r->s);
         def.max_missed_offers = u8(&r->s) % 4;
@@ -247,12 +289,16 @@ static void op_submit(run *r)
     spec.priority = u16(&r->s) % 1100;
     spec.tier = u8(&r->s) % 9;
     spec.required_count = u8(&r->s) % 3;
-    for (uint32_t i = 0; i < spec.required_count; i++)
-        required[i] = (usher_skill_level){.skill = skill_id(r), .level = level(r)};
+    for (uint32_t i = 0; i < spec.required_count; i++) {
+        uint32_t skill = skill_id(r);
+        required[i] = (usher_skill_level){.skill = skill, .level = level(r)};
+    }
     spec.required = spec.required_count ? required : NULL;
     spec.preferred_count = u8(&r->s) % 3;
-    for (uint32_t i = 0; i < spec.preferred_count; i++)
-        preferred[i] = (usher_skill_level){.skill = skill_id(r), .level = u8(&r->s) % 110};
+    for (uint32_t i = 0; i < spec.preferred_count; i++) {
+        uint32_t skill = skill_id(r);
+        preferred[i] = (usher_skill_level){.skill = skill, .level = u8(&r->s) % 110};
+    }
     spec.preferred = spec.preferred_count ? preferred : NULL;
     spec.customer_id = u8(&r->s) % 4;
     uint32_t back = u16(&r->s);
@@ -268,7 +314,11 @@ static void op_ticket(run *r)
     switch (u8(&r->s) % 9) {
     case 0: usher_ticket_set_priority(r->e, ticket, u16(&r->s) % 1100); break;
     case 1: usher_ticket_set_tier(r->e, ticket, u8(&r->s) % 9); break;
-    case 2: usher_ticket_require(r->e, ticket, skill_id(r), level(r)); break;
+    case 2: {
+        uint32_t skill = skill_id(r);
+        usher_ticket_require(r->e, ticket, skill, level(r));
+        break;
+    }
     case 3: usher_ticket_drop_requirement(r->e, ticket, skill_id(r)); break;
     case 4: usher_ticket_transfer(r->e, ticket, queue_id(r)); break;
     case 5: usher_ticket_cancel(r->e, ticket); break;
@@ -289,15 +339,19 @@ static void op_calendar(run *r)
         size_t count = u8(&r->s) % 4;
         for (size_t i = 0; i < count; i++) {
             uint32_t open = u16(&r->s) % 1500;
-            hours[i] = (usher_open_hours){u8(&r->s) % 8, open, open + u16(&r->s) % 1500};
+            uint32_t day = u8(&r->s) % 8;
+            hours[i] = (usher_open_hours){day, open, open + u16(&r->s) % 1500};
         }
         usher_calendar_set_hours(r->e, calendar, count ? hours : NULL, count);
         break;
     }
-    case 3:
-        usher_calendar_add_holiday(r->e, calendar, 1970 + u8(&r->s), 1 + u8(&r->s) % 13,
-                                   1 + u8(&r->s) % 32, u16(&r->s) % 1500, u16(&r->s) % 1500);
+    case 3: {
+        uint32_t year = 1970 + u8(&r->s);
+        uint32_t month = 1 + u8(&r->s) % 13, day = 1 + u8(&r->s) % 32;
+        uint32_t from = u16(&r->s) % 1500;
+        usher_calendar_add_holiday(r->e, calendar, year, month, day, from, u16(&r->s) % 1500);
         break;
+    }
     default: {
         uint64_t out;
         usher_calendar_add_business(r->e, calendar, r->now, u32(&r->s), &out);
@@ -315,9 +369,11 @@ static void op_sla_policy(run *r)
         size_t count = u8(&r->s) % 3;
         for (size_t i = 0; i < count; i++) {
             uint32_t low = u16(&r->s) % 1100;
-            rules[i] = (usher_sla_rule){.channel = u8(&r->s) & 1 ? USHER_SLA_ANY : channel_id(r),
-                                        .queue = USHER_SLA_ANY, .tier = USHER_SLA_ANY,
-                                        .min_priority = low, .max_priority = low + u16(&r->s) % 1100,
+            uint32_t channel = u8(&r->s) & 1 ? USHER_SLA_ANY : channel_id(r);
+            uint32_t high = low + u16(&r->s) % 1100;
+            rules[i] = (usher_sla_rule){.channel = channel, .queue = USHER_SLA_ANY,
+                                        .tier = USHER_SLA_ANY, .min_priority = low,
+                                        .max_priority = high,
                                         .policy = u8(&r->s) % (POLICIES + 1)};
         }
         usher_sla_set_rules(r->e, count ? rules : NULL, count, policy);
@@ -397,7 +453,8 @@ static void op_query(run *r)
     usher_sla_policy_stats(r->e, u8(&r->s) % (POLICIES + 1), &ss);
     usher_sla_channel_stats(r->e, channel_id(r), &ss);
     usher_capacity_holder(r->e, 100 + ticket, &out64, &out32);
-    usher_skill_name(r->e, skill_id(r), name, u8(&r->s) % sizeof name);
+    uint32_t skill = skill_id(r);
+    usher_skill_name(r->e, skill, name, u8(&r->s) % sizeof name);
     usher_next_deadline(r->e, &out64);
     while (usher_agent_next(r->e, &cursor, &out64) == USHER_OK)
         ;
