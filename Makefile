@@ -58,7 +58,7 @@ LIB_SRC := $(sort $(wildcard lib/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 EXAMPLE_SRC := $(sort $(wildcard examples/*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
-FUZZ_TARGETS := ops tzif
+FUZZ_TARGETS := ops tzif restore
 
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(BUILD)/obj/%.o)
 SAN_OBJ := $(LIB_SRC:lib/%.c=$(BUILD)/san/obj/%.o)

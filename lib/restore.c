@@ -3,6 +3,7 @@
  * engine's clock and counters, skills and channels; the order in which the
  * other files' sections are read and finished (see restore.h).
  */
+#include "check.h"
 #include "restore.h"
 
 /* ---- slot spaces ---------------------------------------------------------------------- */
@@ -210,6 +211,11 @@ USHER_API usher_status usher_restore(const usher_config *config, const void *dat
     x.e = e;
     st = restore_into(&x, data, size);
     free_scratch(&x);
+    /* Last, every invariant usher_check knows: what the sections' own
+     * checks let through (a cached deadline that is not its clocks', say)
+     * is refused too. */
+    if (st == USHER_OK && us_check(e) != NULL)
+        st = USHER_ECORRUPT;
     if (st != USHER_OK) {
         us_engine_destroy(e);
         return st;

@@ -4,7 +4,7 @@
 # input that once crashed (tests/fuzz/regressions) must stay harmless.
 set -eu
 build="${BUILD:-build}"
-for target in ops tzif; do
+for target in ops tzif restore; do
     set -- tests/fuzz/corpus/$target
     [ -d tests/fuzz/regressions/$target ] && set -- "$@" tests/fuzz/regressions/$target
     for program in "$build/fuzz-replay/$target" "$build/san/fuzz-replay/$target"; do

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes the committed seed corpus of tests/fuzz (run it again after
-changing the opcode table of ops.c): operation scripts that build a small
-contact center and drive it, and TZif files written from scratch."""
+changing the opcode table of ops.c or the snapshot format): operation
+scripts that build a small contact center and drive it, TZif files written
+from scratch, and snapshots of small engines (made through the Python
+binding, so after `make`)."""
 import os
 import struct
 
@@ -99,8 +101,40 @@ def write(folder, name, data):
         f.write(data)
 
 
+def snapshots():
+    import sys
+    sys.path.insert(0, os.path.join(HERE, "..", "..", "bindings", "python"))
+    import usher
+    with usher.Engine(seed=3, start_ms=1794038400000) as engine:
+        yield "empty", engine.snapshot()
+        engine.channel_add(0, wrapup_ms=30000)
+        engine.channel_add(1, cost=2)
+        billing = engine.skill_intern("billing")
+        engine.queue_add(1)
+        engine.queue_add(2, assign_mode=usher.AssignMode.OFFER, strategy=usher.Strategy.RANDOM)
+        engine.calendar_add(1, "UTC")
+        engine.sla_policy_add(1, targets={usher.SlaTarget.FIRST_RESPONSE: 600000},
+                              warnings=[500])
+        engine.sla_set_rules([], default_policy=1)
+        for agent in range(1, 4):
+            engine.agent_add(agent, 2)
+            engine.agent_set_skill(agent, billing, 3 + agent)
+            engine.agent_set_load_cap(agent, 5, 3600000)
+            engine.agent_set_state(agent, usher.AgentState.AVAILABLE)
+        engine.timer_set(9, 1794038400000 + 3600000)
+        for ticket in range(1, 9):
+            engine.ticket_submit(ticket, queue=1 + ticket % 2, channel=ticket % 2,
+                                 customer_id=ticket % 3)
+            engine.sla_start(ticket, channel=ticket % 2, queue=1 + ticket % 2)
+            engine.advance(1794038400000 + ticket * 20000)
+        yield "contact_center", engine.snapshot()
+
+
 if __name__ == "__main__":
     for name, data in scripts():
         write("ops", name, data)
     for name, data in zones():
         write("tzif", name, data)
+    os.makedirs(os.path.join(HERE, "corpus", "restore"), exist_ok=True)
+    for name, data in snapshots():
+        write("restore", name, data)

@@ -37,6 +37,7 @@ typedef struct run {
     uint64_t now;
     uint64_t tokens[TICKETS + 1]; /* the last offer token seen per ticket */
     int reenter;                  /* callbacks call back into the engine */
+    int offers;                   /* an OFFER-mode queue was defined */
 } run;
 
 static uint8_t u8(script *s)
@@ -137,10 +138,22 @@ static int64_t on_score(void *user, uint64_t ticket, uint64_t agent, int64_t sco
  * Operations
  * ------------------------------------------------------------------------ */
 
+/*
+ * Clock jumps of any size, except where the work they imply is unbounded:
+ * an offer that nobody answers is made again after each timeout (with no
+ * missed-offer limit, for ever), so once offers exist a jump is at most
+ * OFFER_JUMP_MS, which with timeouts of a second or more bounds one advance
+ * to ~10^5 offers. test_hostile covers ten-year jumps with offers out.
+ */
+#define OFFER_JUMP_MS (UINT64_C(1) << 27)
+#define MIN_OFFER_TIMEOUT_MS 1000
+
 static void op_advance(run *r)
 {
     uint8_t how = u8(&r->s);
     uint64_t step = how < 200 ? u16(&r->s) : how < 250 ? u32(&r->s) : u64(&r->s);
+    if (r->offers && step > OFFER_JUMP_MS)
+        step %= OFFER_JUMP_MS;
     if (usher_advance(r->e, r->now + step) == USHER_OK)
         r->now += step;
 }
@@ -260,11 +273,12 @@ static void op_queue(run *r)
         usher_queue_def_init(&def);
         def.strategy = u8(&r->s) % 7;
         def.assign_mode = u8(&r->s) % 3;
+        r->offers |= def.assign_mode == USHER_ASSIGN_OFFER;
         def.order = u8(&r->s) % 3;
         def.ageing_rate = u16(&r->s) * 16;
         uint32_t weight = u16(&r->s) % 1200; /* read first, as both compilers did */
         def.tier_weight[u8(&r->s) % USHER_MAX_TIERS] = weight;
-        def.offer_timeout_ms = u16(&r->s);
+        def.offer_timeout_ms = MIN_OFFER_TIMEOUT_MS + u16(&r->s);
         def.reject_cooldown_ms = u16(&r->s);
         def.max_missed_offers = u8(&r->s) % 4;
         if (u8(&r->s) % 4 == 0) {
