@@ -703,14 +703,10 @@ static void free_sig_arrays(usher_engine *e, us_sig *sig)
     sig->heap_capacity = 0;
 }
 
-/* Builds a free signature slot's fields (memory only: not linked yet).
- * Requirements and preferences share one array. */
-static usher_status build_sig(usher_engine *e, us_sig *sig, const us_sig_key *key)
+/* Copies the key into a free signature slot: its own array holds the
+ * requirements, then the preferences. */
+static usher_status copy_key(usher_engine *e, us_sig *sig, const us_sig_key *key)
 {
-    sig->channel = key->channel;
-    sig->strategy = key->strategy;
-    sig->req_count = key->req_count;
-    sig->pref_count = key->pref_count;
     size_t n = (size_t)key->req_count + key->pref_count;
     sig->reqs = us_malloc(&e->alloc, (n ? n : 1) * sizeof *sig->reqs);
     if (!sig->reqs)
@@ -720,6 +716,18 @@ static usher_status build_sig(usher_engine *e, us_sig *sig, const us_sig_key *ke
         memcpy(sig->reqs, key->reqs, key->req_count * sizeof *sig->reqs);
     if (key->pref_count)
         memcpy(sig->prefs, key->prefs, key->pref_count * sizeof *sig->prefs);
+    sig->channel = key->channel;
+    sig->strategy = key->strategy;
+    sig->req_count = key->req_count;
+    sig->pref_count = key->pref_count;
+    return USHER_OK;
+}
+
+/* Builds a free signature slot's fields (memory only: not linked yet). */
+static usher_status build_sig(usher_engine *e, us_sig *sig, const us_sig_key *key)
+{
+    if (copy_key(e, sig, key) != USHER_OK)
+        return USHER_ENOMEM;
     size_t matching = 0;
     usher_status st = reserve_new_memberships(e, sig, &matching);
     if (st == USHER_OK)
@@ -838,19 +846,8 @@ usher_status us_index_restore_sig(usher_engine *e, uint32_t s, const us_sig_key 
     if (st != USHER_OK)
         return st;
     us_sig *sig = &e->index.sigs[s];
-    size_t n = (size_t)key->req_count + key->pref_count;
-    sig->reqs = us_malloc(&e->alloc, (n ? n : 1) * sizeof *sig->reqs);
-    if (!sig->reqs)
+    if (copy_key(e, sig, key) != USHER_OK)
         return USHER_ENOMEM;
-    sig->prefs = sig->reqs + key->req_count;
-    if (key->req_count)
-        memcpy(sig->reqs, key->reqs, key->req_count * sizeof *sig->reqs);
-    if (key->pref_count)
-        memcpy(sig->prefs, key->prefs, key->pref_count * sizeof *sig->prefs);
-    sig->channel = key->channel;
-    sig->strategy = key->strategy;
-    sig->req_count = key->req_count;
-    sig->pref_count = key->pref_count;
     sig->hash = hash;
     sig->buckets = US_NONE;
     sig->head = sig->tail = no_ref;
