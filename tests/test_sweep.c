@@ -2,7 +2,8 @@
  * The allocation-failure sweep: one representative scenario (calendars, SLA
  * policies, channels, skills, queues with offers and widening, agents with
  * load caps, host timers and host work, tickets from submission to
- * completion, repeat customers, clock jumps) run once with a working
+ * completion, repeat customers, clock jumps, and a snapshot restored into a
+ * fresh engine that carries on) run once with a working
  * allocator as the reference, then again for every k with an allocator that
  * fails the k-th allocation, until a run no longer reaches k.
  *
@@ -42,6 +43,8 @@ typedef struct sweep {
     int step;
     int failures; /* calls that met the injected failure */
     uint64_t tokens[64];
+    unsigned char snapshot[1 << 18];
+    size_t snapshot_size;
 } sweep;
 
 static void on_event(void *user, const usher_event *ev)
@@ -313,6 +316,41 @@ static usher_status call_cancel(sweep *s, const void *arg)
     return usher_ticket_cancel(s->e, *(const uint64_t *)arg);
 }
 
+static usher_status keep_piece(void *user, const void *data, size_t size)
+{
+    sweep *s = user;
+    if (size > sizeof s->snapshot - s->snapshot_size)
+        return USHER_ELIMIT;
+    memcpy(s->snapshot + s->snapshot_size, data, size);
+    s->snapshot_size += size;
+    return USHER_OK;
+}
+
+static usher_status call_snapshot(sweep *s, const void *arg)
+{
+    (void)arg;
+    s->snapshot_size = 0;
+    return usher_snapshot_write(s->e, keep_piece, s);
+}
+
+/* The host restarts: a fresh engine from the snapshot takes over (through
+ * the same failing allocator); if the restore fails the old one stays. */
+static usher_status call_restore(sweep *s, const void *arg)
+{
+    (void)arg;
+    usher_config config;
+    usher_config_init(&config);
+    config.seed = 6;
+    config.allocator = &s->ta.allocator;
+    usher_engine *fresh;
+    usher_status st = usher_restore(&config, s->snapshot, s->snapshot_size, &fresh);
+    if (st != USHER_OK)
+        return st;
+    usher_engine_free(s->e);
+    s->e = fresh;
+    return usher_set_event_handler(s->e, on_event, s);
+}
+
 /* ------------------------------------------------------------------------
  * The scenario
  * ------------------------------------------------------------------------ */
@@ -371,6 +409,8 @@ static void scenario(sweep *s)
             STEP(s, call_require, &t);
         STEP_ADVANCE(s, MONDAY_8AM + 3 * MIN_MS + (t - 12) * 45000);
     }
+    STEP(s, call_snapshot, NULL);
+    STEP(s, call_restore, NULL);
     STEP(s, call_away, &agents[2]);
     STEP(s, call_remove_agent, &agents[3]);
     STEP(s, call_host_work_done, NULL);
@@ -429,8 +469,9 @@ static void test_every_allocation_failure(void **state)
             if (memcmp(&run.events[i], &reference.events[i], sizeof run.events[i]) != 0)
                 fail_msg("failure point %ld: event %d differs from the reference run", k, i);
     }
-    printf("sweep: %ld allocation failure points, each USHER_ENOMEM from the call that "
-           "needed memory, usher_check passing, the reference's %d events, no leak\n",
+    printf("sweep: %ld allocation failure points (a snapshot and a restore among the calls), "
+           "each USHER_ENOMEM from the call that needed memory, usher_check passing, the "
+           "reference's %d events, no leak\n",
            points, reference.count);
     assert_true(points > 50);
 }
