@@ -162,6 +162,8 @@ bool us_agent_open_for_work(const usher_engine *e, const us_agent *a);
 /* How many more reservations the rolling-window cap allows now
  * (UINT32_MAX without a cap). */
 uint32_t us_load_cap_room(const usher_engine *e, const us_agent *a);
+/* The most reservations a rolling-window cap may count. */
+#define US_MAX_WINDOW_ASSIGNMENTS 100000u
 /* The time the agent's rolling window is seen at: now, or just before
  * its load cap timer while that timer is due but has not fired yet (an
  * usher_advance() that failed for memory left it for the next one), so

@@ -353,10 +353,11 @@ static const us_sla *sla_at(const usher_engine *e, uint32_t slot)
     return (const us_sla *)us_pool_at(&e->slas.records, slot);
 }
 
-static bool sla_live(const usher_engine *e, uint32_t slot)
+bool us_check_sla_live(const usher_engine *e, uint32_t slot)
 {
     uint32_t found;
-    return us_idmap_find(&e->slas.by_ticket, sla_at(e, slot)->ticket, &found) && found == slot;
+    return slot < e->slas.records.slots &&
+           us_idmap_find(&e->slas.by_ticket, sla_at(e, slot)->ticket, &found) && found == slot;
 }
 
 static bool calendar_live(const usher_engine *e, uint32_t slot)
@@ -439,7 +440,7 @@ static bool slas_consistent(us_checker *c)
     const usher_engine *e = c->e;
     const us_slas *s = &e->slas;
     if (!us_check_pool(c, &s->policies, us_sla_policy_live, "SLA policies and their map disagree") ||
-        !us_check_pool(c, &s->records, sla_live, "SLA records and their map disagree"))
+        !us_check_pool(c, &s->records, us_check_sla_live, "SLA records and their map disagree"))
         return false;
     US_REQUIRE(c,
                us_idmap_count(&s->policy_by_id) == s->policies.live &&

@@ -40,8 +40,12 @@ typedef bool (*us_check_live_fn)(const usher_engine *e, uint32_t slot);
  * free list holds exactly the others. */
 bool us_check_pool(us_checker *c, const us_pool *p, us_check_live_fn live, const char *what);
 
-/* True if the slot holds a live ticket (the ticket map names it). */
+/* True if the slot holds a live record: its map names it (slots outside
+ * the pool are not live). Snapshots write only live records. */
 bool us_check_ticket_live(const usher_engine *e, uint32_t slot);
+bool us_check_queue_live(const usher_engine *e, uint32_t slot);
+bool us_check_customer_live(const usher_engine *e, uint32_t slot);
+bool us_check_sla_live(const usher_engine *e, uint32_t slot);
 
 /* The router's half (checkroute.c); needs agents and SLA records checked. */
 bool us_check_router(us_checker *c);

@@ -18,7 +18,7 @@ bool us_check_ticket_live(const usher_engine *e, uint32_t slot)
            found == slot;
 }
 
-static bool queue_live(const usher_engine *e, uint32_t slot)
+bool us_check_queue_live(const usher_engine *e, uint32_t slot)
 {
     uint32_t found;
     return slot < e->router.queues.slots &&
@@ -37,8 +37,10 @@ static bool bucket_live(const usher_engine *e, uint32_t slot)
            found == slot;
 }
 
-static bool customer_live(const usher_engine *e, uint32_t slot)
+bool us_check_customer_live(const usher_engine *e, uint32_t slot)
 {
+    if (slot >= e->router.customers.slots)
+        return false;
     const us_customer *c = us_pool_at(&e->router.customers, slot);
     uint32_t found;
     return us_idmap_find(&e->router.customer_by_id, c->id, &found) && found == slot;
@@ -67,12 +69,12 @@ static bool exclusion_live(const usher_engine *e, uint32_t slot)
 static bool pools_consistent(us_checker *c)
 {
     const us_router *r = &c->e->router;
-    if (!us_check_pool(c, &r->queues, queue_live, "queues and their map disagree") ||
+    if (!us_check_pool(c, &r->queues, us_check_queue_live, "queues and their map disagree") ||
         !us_check_pool(c, &r->buckets, bucket_live, "buckets and their map disagree") ||
         !us_check_pool(c, &r->tickets, us_check_ticket_live, "tickets and their map disagree") ||
         !us_check_pool(c, &r->exclusions, exclusion_live,
                        "exclusion records are lost or in two places") ||
-        !us_check_pool(c, &r->customers, customer_live, "customer records and their map disagree"))
+        !us_check_pool(c, &r->customers, us_check_customer_live, "customer records and their map disagree"))
         return false;
     US_REQUIRE(c,
                us_idmap_count(&r->queue_by_id) == r->queues.live &&
@@ -152,7 +154,7 @@ static bool filing_consistent(us_checker *c, const us_ticket *t)
 {
     const usher_engine *e = c->e;
     uint32_t main = t->buckets[US_FILED_MAIN], group = t->buckets[US_FILED_OVERFLOW];
-    US_REQUIRE(c, bucket_live(e, main) && queue_live(e, us_bucket_at(e, main)->queue),
+    US_REQUIRE(c, bucket_live(e, main) && us_check_queue_live(e, us_bucket_at(e, main)->queue),
                "a ticket is filed in no live bucket");
     /* (The group's bucket may be the main one: the same skill required.) */
     US_REQUIRE(c,
@@ -486,7 +488,7 @@ static bool buckets_consistent(us_checker *c, const ticket_tally *tally)
     }
     US_REQUIRE(c, filed == tally->filings, "the buckets hold tickets that do not wait there");
     for (uint32_t q = 0; q < e->router.queues.slots; q++)
-        if (queue_live(e, q) && !queue_consistent(c, q, &by_queue))
+        if (us_check_queue_live(e, q) && !queue_consistent(c, q, &by_queue))
             return false;
     US_REQUIRE(c, by_sig == e->router.buckets.live && by_queue == e->router.buckets.live,
                "a bucket is missing from its signature's or its queue's list");
@@ -502,10 +504,10 @@ static bool tally_matches(us_checker *c, const slot_tally *t)
         if (slot < r->buckets.slots && bucket_live(e, slot))
             US_REQUIRE(c, us_bucket_at(e, slot)->tickets == t->bucket_tickets[i],
                        "a bucket's count of tickets differs from its tickets");
-        if (slot < r->queues.slots && queue_live(e, slot))
+        if (slot < r->queues.slots && us_check_queue_live(e, slot))
             US_REQUIRE(c, us_queue_at(e, slot)->live_tickets == t->queue_live[i],
                        "a queue's count of live tickets differs from its tickets");
-        if (slot < r->customers.slots && customer_live(e, slot)) {
+        if (slot < r->customers.slots && us_check_customer_live(e, slot)) {
             const us_customer *cu = us_pool_at(&r->customers, slot);
             US_REQUIRE(c, cu->live_tickets == t->customer_tickets[i],
                        "a customer record's count of live tickets differs from its tickets");

@@ -15,9 +15,6 @@
 
 #include <string.h>
 
-/* The most reservations a rolling-window cap may count. */
-#define MAX_WINDOW_ASSIGNMENTS 100000u
-
 /* When the oldest counted reservation leaves the window. */
 static uint64_t window_reopens(const us_agent *a)
 {
@@ -185,7 +182,7 @@ USHER_API usher_status usher_agent_set_load_cap(usher_engine *e, uint64_t agent_
 {
     US_CHECK_ENGINE(e);
     bool on = max_assignments > 0;
-    if (max_assignments > MAX_WINDOW_ASSIGNMENTS || window_ms > USHER_TIME_MAX ||
+    if (max_assignments > US_MAX_WINDOW_ASSIGNMENTS || window_ms > USHER_TIME_MAX ||
         on != (window_ms > 0))
         return USHER_EINVAL;
     uint32_t slot;

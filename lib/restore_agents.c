@@ -123,7 +123,7 @@ static usher_status read_load_caps(us_restore *x, us_reader *r, us_agent *a)
     a->cap_head = us_get_u32(r);
     a->cap_count = us_get_u32(r);
     bool on = a->cap_max > 0;
-    if (a->cap_max > 100000 || on != (a->cap_window > 0) || a->cap_window > USHER_TIME_MAX ||
+    if (a->cap_max > US_MAX_WINDOW_ASSIGNMENTS || on != (a->cap_window > 0) || a->cap_window > USHER_TIME_MAX ||
         a->cap_count > a->cap_max || (on ? a->cap_head >= a->cap_max : a->cap_head != 0) ||
         a->cap_count > r->left / 8)
         return USHER_ECORRUPT;

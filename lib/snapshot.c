@@ -7,6 +7,7 @@
  * function of the rest (counters of work held, hash tables, ticket heaps,
  * eligibility masks) is not written: the restore recomputes it.
  */
+#include "check.h"
 #include "snapshot.h"
 
 #include <stdint.h>
@@ -299,19 +300,13 @@ static void put_queue(us_writer *w, const usher_engine *e, const us_queue *q)
 /* Records without a live flag are live when their id map names their slot
  * (a free record keeps its last id, which is gone from the map or names
  * another slot). */
-static bool queue_live(const usher_engine *e, uint32_t slot)
-{
-    uint32_t found;
-    return us_queue_find(e, us_queue_at(e, slot)->id, &found) == USHER_OK && found == slot;
-}
-
 static void write_queues(us_writer *w, const usher_engine *e)
 {
     const us_router *r = &e->router;
     put_pool(w, e, &r->queues, next_free_queue);
     put_pool(w, e, &r->buckets, next_free_bucket);
     for (uint32_t slot = 0; slot < r->queues.slots; slot++)
-        if (queue_live(e, slot))
+        if (us_check_queue_live(e, slot))
             put_queue(w, e, us_queue_at(e, slot));
     for (size_t s = 0; s < e->index.slots; s++) {
         const us_sig *sig = &e->index.sigs[s];
@@ -420,12 +415,6 @@ static const us_exclusion *exclusion_at(const usher_engine *e, uint32_t slot)
     return us_pool_at(&e->router.exclusions, slot);
 }
 
-static bool ticket_live(const usher_engine *e, uint32_t slot)
-{
-    uint32_t found;
-    return us_ticket_find(e, us_ticket_at(e, slot)->id, &found) == USHER_OK && found == slot;
-}
-
 static void put_ticket(us_writer *w, const usher_engine *e, const us_ticket *t)
 {
     us_put_u64(w, t->id);
@@ -505,7 +494,7 @@ static void write_tickets(us_writer *w, const usher_engine *e)
     put_pool(w, e, &r->tickets, next_free_ticket);
     put_pool(w, e, &r->exclusions, next_free_exclusion);
     for (uint32_t slot = 0; slot < r->tickets.slots; slot++)
-        if (ticket_live(e, slot))
+        if (us_check_ticket_live(e, slot))
             put_ticket(w, e, us_ticket_at(e, slot));
     write_preferences(w, e);
     put_list(w, e, r->dirty_agents, next_dirty_agent);
@@ -524,19 +513,12 @@ static const us_customer *customer_at(const usher_engine *e, uint32_t slot)
     return us_pool_at(&e->router.customers, slot);
 }
 
-static bool customer_live(const usher_engine *e, uint32_t slot)
-{
-    uint32_t found;
-    return us_idmap_find(&e->router.customer_by_id, customer_at(e, slot)->id, &found) &&
-           found == slot;
-}
-
 static void write_customers(us_writer *w, const usher_engine *e)
 {
     const us_pool *p = &e->router.customers;
     put_pool(w, e, p, next_free_customer);
     for (uint32_t slot = 0; slot < p->slots; slot++) {
-        if (!customer_live(e, slot))
+        if (!us_check_customer_live(e, slot))
             continue;
         const us_customer *c = customer_at(e, slot);
         us_put_u64(w, c->id);
@@ -557,12 +539,6 @@ static uint32_t next_free_sla(const usher_engine *e, uint32_t slot)
 static const us_sla *sla_at(const usher_engine *e, uint32_t slot)
 {
     return us_pool_at(&e->slas.records, slot);
-}
-
-static bool sla_live(const usher_engine *e, uint32_t slot)
-{
-    uint32_t found;
-    return us_idmap_find(&e->slas.by_ticket, sla_at(e, slot)->ticket, &found) && found == slot;
 }
 
 static void put_clock(us_writer *w, const us_sla_clock *c)
@@ -586,7 +562,7 @@ static void write_slas(us_writer *w, const usher_engine *e)
     const us_pool *p = &e->slas.records;
     put_pool(w, e, p, next_free_sla);
     for (uint32_t slot = 0; slot < p->slots; slot++) {
-        if (!sla_live(e, slot))
+        if (!us_check_sla_live(e, slot))
             continue;
         const us_sla *r = sla_at(e, slot);
         us_put_u64(w, r->ticket);
